@@ -1,0 +1,31 @@
+package com.livechat;
+
+import com.livechat.config.AppConfig;
+import com.livechat.config.ConfigLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts one node with conf/config.json, LIVECHAT_CONFIG and the LIVECHAT_* variables. */
+public final class Main {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    AppConfig config;
+    try {
+      config = ConfigLoader.load(System.getenv());
+    } catch (IllegalArgumentException e) {
+      LOG.error("Bad configuration: {}", e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LiveChatServer server = LiveChatServer.start(config);
+    // only Vert.x's own launcher installs a hook; without one a killed node lingers in the cluster
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("Shutting down");
+      server.close();
+    }, "livechat-shutdown"));
+  }
+}

@@ -1,0 +1,129 @@
+package com.livechat.account;
+
+import com.livechat.Services;
+import com.livechat.auth.WidgetTokens;
+import com.livechat.bus.Addresses;
+import com.livechat.http.ApiError;
+import com.livechat.http.Bodies;
+import com.livechat.http.Responses;
+import com.livechat.store.AccountStore;
+import com.livechat.store.Assistant;
+import com.livechat.store.Ids;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.pgclient.PgException;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/** Sign-up and login (shared/API.md Part 2, Accounts). */
+public final class AccountRoutes {
+
+  static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
+  static final int EMAIL_MAX = 254;
+  static final int PASSWORD_MIN = 10;
+  static final int PASSWORD_MAX = 256;
+  static final int COMPANY_MAX = 100;
+
+  private final Vertx vertx;
+  private final Services services;
+
+  public AccountRoutes(Vertx vertx, Services services) {
+    this.vertx = vertx;
+    this.services = services;
+  }
+
+  public void mount(Router router, BodyHandler body) {
+    router.post("/api/auth/signup").handler(body).handler(ctx -> Responses.reply(ctx, 201, this::signup));
+    router.post("/api/auth/login").handler(body).handler(ctx -> Responses.reply(ctx, 200, this::login));
+  }
+
+  private Future<JsonObject> signup(RoutingContext ctx) {
+    JsonObject body = Bodies.object(ctx);
+    String email = email(body);
+    String password = password(body);
+    String company = Bodies.requiredText(body, "companyName", 1, COMPANY_MAX);
+    String tenantId = Ids.next("tnt");
+    String userId = Ids.next("usr");
+    String widgetToken = WidgetTokens.generate();
+    Assistant assistant = defaultAssistant(tenantId, company);
+    return services.passwords().hash(password)
+        .compose(hash -> services.accounts().createTenant(new AccountStore.NewTenant(tenantId, company,
+            defaultWidgetConfig(company, assistant.id()), assistant, userId, email, hash,
+            WidgetTokens.hash(widgetToken))))
+        .recover(err -> Future.failedFuture(isEmailTaken(err)
+            ? ApiError.conflict("email_taken", "An account with this email already exists.") : err))
+        .map(v -> {
+          vertx.eventBus().publish(Addresses.TENANT_CHANGED, new JsonObject().put("tenantId", tenantId));
+          return new JsonObject()
+              .put("token", services.jwt().issue(userId, tenantId, "owner"))
+              .put("user", new JsonObject().put("id", userId).put("email", email).put("role", "owner"))
+              .put("tenant", new JsonObject().put("id", tenantId).put("widgetToken", widgetToken));
+        });
+  }
+
+  private Future<JsonObject> login(RoutingContext ctx) {
+    JsonObject body = Bodies.object(ctx);
+    Object rawEmail = body.getValue("email");
+    Object rawPassword = body.getValue("password");
+    if (!(rawEmail instanceof String e) || !(rawPassword instanceof String p)) {
+      throw ApiError.invalid("invalid_request", "email and password are required strings.");
+    }
+    String email = e.strip().toLowerCase(Locale.ROOT);
+    ApiError denied = ApiError.unauthorized("invalid_credentials", "Wrong email or password.");
+    if (email.length() > EMAIL_MAX || p.length() > PASSWORD_MAX) {
+      return Future.failedFuture(denied);
+    }
+    return services.accounts().findUserByEmail(email)
+        .compose(user -> services.passwords().verify(p, user == null ? null : user.passwordHash())
+            .compose(ok -> ok ? Future.succeededFuture(new JsonObject()
+                .put("token", services.jwt().issue(user.id(), user.tenantId(), user.role()))
+                .put("user", user.toJson())
+                .put("tenantId", user.tenantId())) : Future.failedFuture(denied)));
+  }
+
+  private static String email(JsonObject body) {
+    Object value = body.getValue("email");
+    String email = value instanceof String s ? s.strip().toLowerCase(Locale.ROOT) : null;
+    if (email == null || email.length() > EMAIL_MAX || !EMAIL.matcher(email).matches()) {
+      throw ApiError.invalid("invalid_email", "email must be a valid email address of at most "
+          + EMAIL_MAX + " characters.");
+    }
+    return email;
+  }
+
+  private static String password(JsonObject body) {
+    Object value = body.getValue("password");
+    if (!(value instanceof String p) || p.length() < PASSWORD_MIN || p.length() > PASSWORD_MAX) {
+      throw ApiError.invalid("invalid_password", "password must be " + PASSWORD_MIN + " to " + PASSWORD_MAX
+          + " characters.");
+    }
+    return p;
+  }
+
+  private static boolean isEmailTaken(Throwable err) {
+    return err instanceof PgException pg && "23505".equals(pg.getSqlState())
+        && pg.getConstraint() != null && pg.getConstraint().equals("users_email_key");
+  }
+
+  static Assistant defaultAssistant(String tenantId, String company) {
+    return new Assistant(Ids.next("asst"), tenantId, company + " Assistant",
+        "You are the friendly assistant of " + company + ". Answer visitors' questions briefly and politely. "
+            + "When you cannot help, offer to connect the visitor with the " + company + " team.",
+        "", "Hi! Welcome to " + company + ". How can I help you today?", 0.7, 512, List.of(),
+        new JsonObject().put("requiredFields", new JsonArray().add("name").add("email")));
+  }
+
+  static JsonObject defaultWidgetConfig(String company, String assistantId) {
+    return new JsonObject()
+        .put("name", company)
+        .put("assistantId", assistantId)
+        .put("widget", new JsonObject().put("primaryColor", "#3B82F6").put("position", "bottom-right"))
+        .put("branding", new JsonObject().putNull("logo"));
+  }
+}

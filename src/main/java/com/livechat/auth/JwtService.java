@@ -1,0 +1,75 @@
+package com.livechat.auth;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.User;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Base64;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Dashboard JWTs (HS256): claims sub, tenantId, role, and exp. */
+public final class JwtService {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JwtService.class);
+  private static final String SECRET_FILE = "jwt-secret";
+
+  private final JWTAuth auth;
+  private final int expiresMinutes;
+
+  public JwtService(Vertx vertx, String secret, int expiresMinutes) {
+    this.auth = JWTAuth.create(vertx, new JWTAuthOptions()
+        .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret))
+        .setJWTOptions(new JWTOptions().setAlgorithm("HS256")));
+    this.expiresMinutes = expiresMinutes;
+  }
+
+  public String issue(String userId, String tenantId, String role) {
+    return auth.generateToken(new JsonObject().put("sub", userId).put("tenantId", tenantId).put("role", role),
+        new JWTOptions().setAlgorithm("HS256").setExpiresInMinutes(expiresMinutes));
+  }
+
+  public Future<User> authenticate(String token) {
+    return auth.authenticate(new TokenCredentials(token));
+  }
+
+  /**
+   * The configured secret, or the one kept in the data dir (generated on first start, so that
+   * restarts keep issued tokens valid). Blocking: call at start-up only.
+   */
+  public static String resolveSecret(String configured, Path dataDir) {
+    if (configured != null && !configured.isBlank()) {
+      return configured;
+    }
+    Path file = dataDir.resolve(SECRET_FILE);
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file, StandardCharsets.UTF_8).trim();
+      }
+      Files.createDirectories(dataDir);
+      String secret = Base64.getUrlEncoder().withoutPadding().encodeToString(com.livechat.store.Ids.randomBytes(48));
+      Files.writeString(file, secret, StandardCharsets.UTF_8);
+      try {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException ignored) {
+        // not a POSIX file system; the file stays with default permissions
+      }
+      LOG.warn("No JWT secret configured: generated one in {}. Every node of a cluster needs the same "
+          + "secret: set LIVECHAT_JWT_SECRET on each node.", file.toAbsolutePath());
+      return secret;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read or write the JWT secret in " + file, e);
+    }
+  }
+}

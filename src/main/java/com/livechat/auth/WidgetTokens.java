@@ -1,0 +1,47 @@
+package com.livechat.auth;
+
+import com.livechat.store.Ids;
+import com.livechat.store.WidgetTenant;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.Base64;
+
+/**
+ * Widget tokens: 32 random bytes shown once, stored only as a SHA-256 digest (a fast digest is
+ * enough for 256 random bits) and compared in constant time.
+ */
+public final class WidgetTokens {
+
+  private static final String PREFIX = "wt_";
+
+  private WidgetTokens() {}
+
+  public static String generate() {
+    return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(Ids.randomBytes(32));
+  }
+
+  public static byte[] hash(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  /** True when the presented token matches one of the tenant's live tokens at {@code now}. */
+  public static boolean matches(WidgetTenant tenant, String presented, Instant now) {
+    if (presented == null || presented.isEmpty() || presented.length() > 256) {
+      return false;
+    }
+    byte[] digest = hash(presented);
+    boolean match = false;
+    for (WidgetTenant.TokenHash token : tenant.tokens()) {
+      boolean live = token.expiresAt() == null || token.expiresAt().isAfter(now);
+      // no early exit: every stored token is compared, so timing says nothing about which matched
+      match |= MessageDigest.isEqual(digest, token.hash()) & live;
+    }
+    return match;
+  }
+}

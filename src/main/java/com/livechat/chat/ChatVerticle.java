@@ -1,0 +1,54 @@
+package com.livechat.chat;
+
+import com.livechat.Services;
+import com.livechat.bus.Addresses;
+import com.livechat.chat.provider.AiProvider;
+import com.livechat.chat.provider.OpenAiProvider;
+import com.livechat.http.ApiError;
+import com.livechat.http.ErrorMapper;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The AI actor: answers chat.reply requests from this node's HTTP verticles. The consumer is
+ * node-local so that a chat turn never crosses the cluster.
+ */
+public final class ChatVerticle extends VerticleBase {
+
+  private final Services services;
+  private OpenAiProvider openAi;
+
+  public ChatVerticle(Services services) {
+    this.services = services;
+  }
+
+  @Override
+  public Future<?> start() {
+    AiProvider provider;
+    if (services.config().openAiConfigured()) {
+      openAi = new OpenAiProvider(vertx, services.config().openai());
+      provider = openAi;
+    } else {
+      provider = new LocalAssistant();
+    }
+    ChatService chat = new ChatService(services.chats(), provider, services.config().chat().historyMessages());
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.CHAT_REPLY, message ->
+        chat.reply(message.body())
+            .onSuccess(message::reply)
+            .onFailure(err -> {
+              ApiError error = ErrorMapper.toApiError(err);
+              message.fail(error.status(), error.toJson().encode());
+            }));
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (openAi != null) {
+      openAi.close();
+    }
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,73 @@
+package com.livechat.http;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.regex.Pattern;
+
+/** Reading and validating JSON request bodies; every rule fails with a 400 and its own code. */
+public final class Bodies {
+
+  private Bodies() {}
+
+  public static JsonObject object(RoutingContext ctx) {
+    Buffer body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ApiError.invalid("invalid_json", "A JSON object body is required.");
+    }
+    Object parsed;
+    try {
+      parsed = body.toJsonValue();
+    } catch (DecodeException e) {
+      throw ApiError.invalid("invalid_json", "The request body is not valid JSON.");
+    }
+    if (!(parsed instanceof JsonObject json)) {
+      throw ApiError.invalid("invalid_json", "The request body must be a JSON object.");
+    }
+    // PostgreSQL text and jsonb cannot hold NUL; refuse it here rather than fail at the insert
+    if (body.toString().contains("\\u0000")) {
+      throw ApiError.invalid("invalid_json", "The request body must not contain NUL characters.");
+    }
+    return json;
+  }
+
+  /** A required string matching {@code pattern}; the code is {@code invalid_<field in snake case>}. */
+  public static String required(JsonObject body, String field, Pattern pattern, String rule) {
+    Object value = body.getValue(field);
+    if (!(value instanceof String s) || !pattern.matcher(s).matches()) {
+      throw ApiError.invalid(code(field), field + (value == null ? " is required" : " is invalid") + ": " + rule + ".");
+    }
+    return s;
+  }
+
+  /** A required string, trimmed, with a length between min and max after trimming. */
+  public static String requiredText(JsonObject body, String field, int min, int max) {
+    Object value = body.getValue(field);
+    if (!(value instanceof String s)) {
+      throw ApiError.invalid(code(field), field + " is required and must be a string.");
+    }
+    String trimmed = s.strip();
+    int length = trimmed.codePointCount(0, trimmed.length());
+    if (length < min || length > max) {
+      throw ApiError.invalid(code(field), field + " must be " + min + " to " + max + " characters.");
+    }
+    return trimmed;
+  }
+
+  /** An optional string: absent or null gives null, any other non-string is a 400. */
+  public static String optionalString(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      throw ApiError.invalid(code(field), field + " must be a string.");
+    }
+    return s;
+  }
+
+  static String code(String field) {
+    return "invalid_" + field.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase();
+  }
+}

@@ -1,0 +1,34 @@
+package com.livechat.http;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Function;
+
+/** Writing success bodies, and running a handler whose outcome is a future. */
+public final class Responses {
+
+  public static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+
+  private Responses() {}
+
+  public static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON)
+        .end(Buffer.buffer(new JsonObject().put("success", true).mergeIn(body).encode()));
+  }
+
+  /** Runs {@code action}; a success is written with {@code status}, a failure through ErrorMapper. */
+  public static Future<JsonObject> reply(RoutingContext ctx, int status, Function<RoutingContext, Future<JsonObject>> action) {
+    Future<JsonObject> result;
+    try {
+      result = action.apply(ctx);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    return result
+        .onSuccess(body -> json(ctx, status, body))
+        .onFailure(err -> ErrorMapper.respond(ctx, err));
+  }
+}

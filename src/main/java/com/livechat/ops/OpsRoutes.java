@@ -1,0 +1,29 @@
+package com.livechat.ops;
+
+import com.livechat.http.ApiError;
+import com.livechat.http.ErrorMapper;
+import com.livechat.http.Responses;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+
+/** GET /health (process alive) and GET /ready (database and cluster reachable, else 503). */
+public final class OpsRoutes {
+
+  private final Readiness readiness;
+
+  public OpsRoutes(Readiness readiness) {
+    this.readiness = readiness;
+  }
+
+  public void mount(Router router) {
+    router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "ok")));
+    router.get("/ready").handler(ctx -> readiness.check().onComplete(ar -> {
+      String problem = ar.succeeded() ? ar.result() : "check failed";
+      if (problem == null) {
+        Responses.json(ctx, 200, new JsonObject().put("status", "ready"));
+      } else {
+        ErrorMapper.respond(ctx.response(), ApiError.unavailable("not_ready", "Not ready: " + problem + "."));
+      }
+    }));
+  }
+}

@@ -1,0 +1,109 @@
+package com.livechat.store;
+
+import com.livechat.config.AppConfig;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the data lives: an external PostgreSQL named by a URL, or, with no URL, a real
+ * PostgreSQL 17 started from the embedded binaries with its data directory under the data dir
+ * (so data survives restarts). Either way the pool connects to it like to any other server.
+ * The methods here block and run on the main thread or a worker, never on an event loop.
+ */
+public final class Database implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  private final EmbeddedPostgres embedded;
+  private final PgConnectOptions connectOptions;
+
+  private Database(EmbeddedPostgres embedded, PgConnectOptions connectOptions) {
+    this.embedded = embedded;
+    this.connectOptions = connectOptions;
+  }
+
+  public static Database open(AppConfig.Db db, Path dataDir) {
+    if (!db.embedded()) {
+      return new Database(null, withDefaults(PgConnectOptions.fromUri(db.url())));
+    }
+    Path pgData = dataDir.resolve("postgres").toAbsolutePath();
+    try {
+      Files.createDirectories(pgData);
+      long started = System.nanoTime();
+      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+          .setDataDirectory(pgData)
+          .setCleanDataDirectory(false)
+          .setRegisterShutdownHook(false)
+          .setPort(db.embeddedPort())
+          // zonky turns commits asynchronous by default; an acknowledged event must be durable
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("listen_addresses", "127.0.0.1")
+          .start();
+      LOG.info("Embedded PostgreSQL 17 on 127.0.0.1:{} (data in {}) started in {} ms",
+          pg.getPort(), pgData, (System.nanoTime() - started) / 1_000_000);
+      PgConnectOptions options = new PgConnectOptions()
+          .setHost("127.0.0.1")
+          .setPort(pg.getPort())
+          .setDatabase("postgres")
+          .setUser("postgres")
+          .setPassword("postgres");
+      return new Database(pg, withDefaults(options));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData, e);
+    }
+  }
+
+  private static PgConnectOptions withDefaults(PgConnectOptions options) {
+    return options.setCachePreparedStatements(true).setPreparedStatementCacheMaxSize(512);
+  }
+
+  public PgConnectOptions connectOptions() {
+    return connectOptions;
+  }
+
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + connectOptions.getHost() + ":" + connectOptions.getPort() + "/"
+        + connectOptions.getDatabase();
+  }
+
+  /** Applies the numbered migrations of db/migration once each, recorded by Flyway. */
+  public void migrate() {
+    Flyway flyway = Flyway.configure()
+        .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
+        .locations("classpath:db/migration")
+        .load();
+    var result = flyway.migrate();
+    LOG.info("Database schema at version {} ({} migrations applied now)",
+        flyway.info().current().getVersion(), result.migrationsExecuted);
+  }
+
+  public Pool createPool(Vertx vertx, int maxSize) {
+    return PgBuilder.pool()
+        .with(new PoolOptions().setMaxSize(maxSize).setName("livechat-pg").setShared(false))
+        .connectingTo(connectOptions)
+        .using(vertx)
+        .build();
+  }
+
+  @Override
+  public void close() {
+    if (embedded != null) {
+      try {
+        embedded.close();
+      } catch (IOException e) {
+        LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+      }
+    }
+  }
+}

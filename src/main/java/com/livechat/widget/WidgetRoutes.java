@@ -1,0 +1,250 @@
+package com.livechat.widget;
+
+import com.livechat.Services;
+import com.livechat.auth.WidgetTokens;
+import com.livechat.bus.Addresses;
+import com.livechat.chat.AssistantResolver;
+import com.livechat.http.ApiError;
+import com.livechat.http.Bodies;
+import com.livechat.http.ErrorMapper;
+import com.livechat.http.Responses;
+import com.livechat.store.Assistant;
+import com.livechat.store.TrackStore;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
+
+/** The four widget endpoints of shared/API.md Part 1, with their CORS and token checks. */
+public final class WidgetRoutes {
+
+  static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+  static final Pattern EVENT = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
+  static final int MESSAGE_MAX_CHARS = 4000;
+  static final int METADATA_MAX_BYTES = 4096;
+
+  private static final String WIDGET = "widget";
+  private static final String BASE = "/api/widgets/:widgetId";
+  private static final CharSequence ALLOW_METHODS = HttpHeaders.createOptimized("GET, POST, OPTIONS");
+  private static final CharSequence ALLOW_HEADERS = HttpHeaders.createOptimized("Authorization, Content-Type, If-None-Match");
+  private static final CharSequence EXPOSE_HEADERS = HttpHeaders.createOptimized("ETag, Retry-After");
+  private static final CharSequence NO_CACHE = HttpHeaders.createOptimized("no-cache");
+  private static final io.vertx.core.buffer.Buffer TRACKED =
+      io.vertx.core.buffer.Buffer.buffer("{\"success\":true}");
+
+  private final Vertx vertx;
+  private final Services services;
+  private final TrackWriter trackWriter;
+  private final DeliveryOptions chatDelivery;
+
+  public WidgetRoutes(Vertx vertx, Services services, TrackWriter trackWriter) {
+    this.vertx = vertx;
+    this.services = services;
+    this.trackWriter = trackWriter;
+    this.chatDelivery = new DeliveryOptions().setSendTimeout(services.config().chat().requestTimeoutMs());
+  }
+
+  public void mount(Router router, BodyHandler body) {
+    for (String path : new String[] {"/config", "/chat", "/track", "/voice/start"}) {
+      router.options(BASE + path).handler(this::guard).handler(this::preflight);
+    }
+    router.get(BASE + "/config").handler(this::guard).handler(this::config);
+    router.post(BASE + "/chat").handler(body).handler(this::guard).handler(this::chat);
+    router.post(BASE + "/track").handler(body).handler(this::guard).handler(this::track);
+    router.post(BASE + "/voice/start").handler(body).handler(this::guard).handler(this::voiceStart);
+  }
+
+  /** 404 unknown widget, then 403 foreign origin, then (except preflight) 401 bad token. */
+  private void guard(RoutingContext ctx) {
+    Future<WidgetSnapshot> snapshot = services.tenants().get(ctx.pathParam("widgetId"));
+    if (snapshot.isComplete()) {
+      guard(ctx, snapshot);
+      return;
+    }
+    // loaded on another event loop: come back to this request's own before going on
+    Context own = vertx.getOrCreateContext();
+    snapshot.onComplete(ar -> own.runOnContext(v -> guard(ctx, snapshot)));
+  }
+
+  private void guard(RoutingContext ctx, Future<WidgetSnapshot> snapshot) {
+    if (snapshot.failed()) {
+      ErrorMapper.respond(ctx, snapshot.cause());
+      return;
+    }
+    WidgetSnapshot widget = snapshot.result();
+    if (widget == null) {
+      ErrorMapper.respond(ctx, ApiError.notFound("widget_not_found", "No widget has this id."));
+      return;
+    }
+    HttpServerRequest request = ctx.request();
+    String origin = request.getHeader(HttpHeaders.ORIGIN);
+    if (!widget.originAllowed(origin)) {
+      ErrorMapper.respond(ctx, ApiError.forbidden("origin_not_allowed", "This origin may not use this widget."));
+      return;
+    }
+    if (origin != null) {
+      ctx.response()
+          .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
+          .putHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN)
+          .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSE_HEADERS);
+    }
+    if (request.method() != HttpMethod.OPTIONS && !WidgetTokens.matches(widget.tenant(), bearer(request), Instant.now())) {
+      ErrorMapper.respond(ctx, ApiError.unauthorized("invalid_widget_token", "Missing or invalid widget token."));
+      return;
+    }
+    ctx.put(WIDGET, widget);
+    ctx.next();
+  }
+
+  private void preflight(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
+    String requested = ctx.request().getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS);
+    response.setStatusCode(204)
+        .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_METHODS, ALLOW_METHODS)
+        .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_HEADERS, requested != null ? requested : ALLOW_HEADERS)
+        .putHeader(HttpHeaders.ACCESS_CONTROL_MAX_AGE, "600")
+        .end();
+  }
+
+  private void config(RoutingContext ctx) {
+    WidgetSnapshot widget = ctx.get(WIDGET);
+    HttpServerResponse response = ctx.response()
+        .putHeader(HttpHeaders.ETAG, widget.etag())
+        .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
+    String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
+    if (ifNoneMatch != null && etagMatches(ifNoneMatch, widget.etag())) {
+      response.setStatusCode(304).end();
+      return;
+    }
+    response.putHeader(HttpHeaders.CONTENT_TYPE, Responses.APPLICATION_JSON).end(widget.configBody());
+  }
+
+  private void chat(RoutingContext ctx) {
+    Responses.reply(ctx, 200, c -> {
+      WidgetSnapshot widget = c.get(WIDGET);
+      JsonObject body = Bodies.object(c);
+      JsonObject request = new JsonObject()
+          .put("tenantId", widget.tenant().id())
+          .put("sessionId", Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -"))
+          .put("message", Bodies.requiredText(body, "message", 1, MESSAGE_MAX_CHARS))
+          .put("assistantId", Bodies.optionalString(body, "assistantId"))
+          .put("conversationId", Bodies.optionalString(body, "conversationId"))
+          .put("defaultAssistantId", widget.tenant().defaultAssistantId());
+      return vertx.eventBus().<JsonObject>request(Addresses.CHAT_REPLY, request, chatDelivery)
+          .map(reply -> reply.body());
+    });
+  }
+
+  private void track(RoutingContext ctx) {
+    Future<Void> stored;
+    try {
+      WidgetSnapshot widget = ctx.get(WIDGET);
+      JsonObject body = Bodies.object(ctx);
+      String sessionId = Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -");
+      String event = Bodies.required(body, "event", EVENT, "1-64 characters of A-Z a-z 0-9 _ . : -");
+      stored = trackWriter.submit(new TrackStore.TrackedEvent(
+          widget.tenant().id(), sessionId, event, timestamp(body), metadata(body)));
+    } catch (RuntimeException e) {
+      stored = Future.failedFuture(e);
+    }
+    stored
+        .onSuccess(v -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, Responses.APPLICATION_JSON).end(TRACKED))
+        .onFailure(err -> ErrorMapper.respond(ctx, err));
+  }
+
+  private void voiceStart(RoutingContext ctx) {
+    Responses.reply(ctx, 200, c -> {
+      WidgetSnapshot widget = c.get(WIDGET);
+      JsonObject body = Bodies.object(c);
+      String tenantId = widget.tenant().id();
+      String sessionId = Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -");
+      String assistantId = Bodies.optionalString(body, "assistantId");
+      return AssistantResolver.resolve(services.chats(), tenantId, assistantId, widget.tenant().defaultAssistantId())
+          .compose(assistant -> startVoice(tenantId, sessionId, assistant));
+    });
+  }
+
+  private Future<JsonObject> startVoice(String tenantId, String sessionId, Assistant assistant) {
+    if (assistant.phoneNumbers().isEmpty()) {
+      return Future.failedFuture(ApiError.invalid("voice_not_configured", "This assistant has no phone number."));
+    }
+    return services.chats().createConversation(tenantId, assistant.id(), sessionId, "voice")
+        .map(conversation -> new JsonObject()
+            .put("conversationId", conversation.id())
+            .put("assistantId", assistant.id())
+            .put("phoneNumber", assistant.phoneNumbers().get(0)));
+  }
+
+  /** ISO-8601 with an offset; default now. Stored as text, cast by PostgreSQL. */
+  private static String timestamp(JsonObject body) {
+    Object value = body.getValue("timestamp");
+    if (value == null) {
+      return DateTimeFormatter.ISO_INSTANT.format(Instant.now());
+    }
+    if (value instanceof String s && s.length() <= 64) {
+      try {
+        OffsetDateTime t = OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        if (t.getYear() >= 1970 && t.getYear() <= 9999) {
+          return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(t);
+        }
+      } catch (DateTimeParseException ignored) {
+        // falls through to the 400 below
+      }
+    }
+    throw ApiError.invalid("invalid_timestamp", "timestamp must be an ISO-8601 date-time with an offset, "
+        + "e.g. 2024-01-15T10:00:00Z.");
+  }
+
+  private static String metadata(JsonObject body) {
+    Object value = body.getValue("metadata");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw ApiError.invalid("invalid_metadata", "metadata must be a JSON object.");
+    }
+    String encoded = json.encode();
+    if (encoded.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > METADATA_MAX_BYTES) {
+      throw ApiError.invalid("metadata_too_large", "metadata must be at most " + METADATA_MAX_BYTES
+          + " bytes once serialized.");
+    }
+    return encoded;
+  }
+
+  private static String bearer(HttpServerRequest request) {
+    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return header.substring(7).trim();
+  }
+
+  private static boolean etagMatches(String ifNoneMatch, String etag) {
+    if (ifNoneMatch.trim().equals("*")) {
+      return true;
+    }
+    for (String candidate : ifNoneMatch.split(",")) {
+      String c = candidate.trim();
+      if (c.startsWith("W/")) {
+        c = c.substring(2);
+      }
+      if (c.equals(etag)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+package com.livechat.cluster;
+
+import static com.livechat.support.Api.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.livechat.LiveChatServer;
+import com.livechat.bus.Addresses;
+import com.livechat.support.Api;
+import com.livechat.support.Ports;
+import com.livechat.support.TestDatabase;
+import com.livechat.support.TestServer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** Two nodes on 127.0.0.1 joined by Hazelcast over TCP-IP, sharing one PostgreSQL. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterTest {
+
+  private LiveChatServer nodeA;
+  private LiveChatServer nodeB;
+
+  @BeforeAll
+  void startCluster() {
+    String db = TestDatabase.createDatabase();
+    String name = "livechat-test-" + UUID.randomUUID();
+    int portA = Ports.free();
+    int portB = Ports.free();
+    JsonArray members = new JsonArray().add("127.0.0.1:" + portA).add("127.0.0.1:" + portB);
+    nodeA = TestServer.start(clustered(db, name, portA, members));
+    nodeB = TestServer.start(clustered(db, name, portB, members));
+  }
+
+  private static JsonObject clustered(String db, String name, int port, JsonArray members) {
+    JsonObject config = TestServer.config(db);
+    config.put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
+        .put("port", port).put("members", members));
+    return config;
+  }
+
+  @AfterAll
+  void stopCluster() {
+    if (nodeB != null) {
+      nodeB.close();
+    }
+    if (nodeA != null) {
+      nodeA.close();
+    }
+  }
+
+  @Test
+  void bothNodesJoinedOneClusterAndAreReady() {
+    assertThat(nodeA.clusterManager().getNodes()).hasSize(2).contains(nodeA.nodeId(), nodeB.nodeId());
+    assertThat(new Api(nodeA.port()).get("/ready").status()).isEqualTo(200);
+    assertThat(new Api(nodeB.port()).get("/ready").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aMessageSentOnNodeAIsAnsweredByAConsumerOnNodeB() throws Exception {
+    String address = "test.echo." + UUID.randomUUID();
+    nodeB.vertx().eventBus().<JsonObject>consumer(address,
+        msg -> msg.reply(new JsonObject().put("from", nodeB.nodeId()).put("echo", msg.body().getString("text"))))
+        .completion().await();
+    JsonObject reply = null;
+    // the subscription reaches node A's view of the cluster shortly after it completes on B
+    for (int attempt = 0; attempt < 50 && reply == null; attempt++) {
+      try {
+        reply = nodeA.vertx().eventBus().<JsonObject>request(address, new JsonObject().put("text", "ping"),
+            new DeliveryOptions().setSendTimeout(2000)).await().body();
+      } catch (RuntimeException e) {
+        Thread.sleep(100);
+      }
+    }
+    assertThat(reply).isEqualTo(new JsonObject().put("from", nodeB.nodeId()).put("echo", "ping"));
+  }
+
+  @Test
+  void aTenantChangeAnnouncedOnOneNodeRefreshesTheOtherNodesCache() {
+    Api a = new Api(nodeA.port());
+    Api b = new Api(nodeB.port());
+    JsonObject tenant = a.signup("cluster@example.com").getJsonObject("tenant");
+    String path = "/api/widgets/" + tenant.getString("id") + "/config";
+    String auth = bearer(tenant.getString("widgetToken"));
+    String before = b.get(path, "Authorization", auth).header("etag");
+
+    TestServer.sql(nodeA, "UPDATE tenants SET widget_config = jsonb_set(widget_config, '{name}', '\"Changed\"') "
+        + "WHERE id = $1", tenant.getString("id"));
+    nodeA.vertx().eventBus().publish(Addresses.TENANT_CHANGED, new JsonObject().put("tenantId", tenant.getString("id")));
+
+    Api.Response after = null;
+    for (int attempt = 0; attempt < 50; attempt++) {
+      after = b.get(path, "Authorization", auth);
+      if (!before.equals(after.header("etag"))) {
+        break;
+      }
+      sleep(50);
+    }
+    assertThat(after.json().getJsonObject("config").getString("name")).isEqualTo("Changed");
+  }
+
+  @Test
+  void aTenantSignedUpOnOneNodeChatsThroughTheOther() {
+    JsonObject tenant = new Api(nodeA.port()).signup("both@example.com").getJsonObject("tenant");
+    Api.Response r = new Api(nodeB.port()).post("/api/widgets/" + tenant.getString("id") + "/chat",
+        new JsonObject().put("sessionId", "s").put("message", "Hello"), "Authorization",
+        bearer(tenant.getString("widgetToken")));
+    assertThat(r.status()).as(r.text()).isEqualTo(200);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
