@@ -1,23 +1,10 @@
 #!/usr/bin/env bash
 # Starts one live-chat node with the embedded defaults (PostgreSQL and AI assistant included).
 # Builds the project first when the jar is missing or older than the sources.
-# Configuration: LIVECHAT_CONFIG=/path/file.json and the LIVECHAT_* variables (docs/CONFIG.md).
+# Configuration: LIVECHAT_CONFIG=/path/file.json and the LIVECHAT_* variables (docs/CONFIG.md);
+# JAVA_OPTS is passed to the JVM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/build-if-needed.sh
 
-jar=target/livechat.jar
-if [ ! -f "$jar" ] || [ -n "$(find src pom.xml conf cluster.xml -newer "$jar" -print -quit 2>/dev/null)" ]; then
-  echo "Building livechat (first run or sources changed)..." >&2
-  mvn -B -q -DskipTests package >&2
-fi
-
-# Hazelcast needs these on Java 17 (the same flags are in pom.xml for the tests)
-HAZELCAST_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens java.management/sun.management=ALL-UNNAMED
-  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
-
-exec java "${HAZELCAST_FLAGS[@]}" ${JAVA_OPTS:-} \
-  -Dhazelcast.logging.type=slf4j \
-  -Dvertx.logger-delegate-factory-class-name=io.vertx.core.logging.SLF4JLogDelegateFactory \
-  -jar "$jar" "$@"
+exec java "${JVM_FLAGS[@]}" ${JAVA_OPTS:-} -jar "$jar" "$@"

@@ -6,14 +6,22 @@ import com.hazelcast.config.NetworkConfig;
 import com.livechat.auth.JwtService;
 import com.livechat.auth.PasswordHasher;
 import com.livechat.bus.Addresses;
+import com.livechat.bus.EventPublisher;
 import com.livechat.chat.ChatVerticle;
 import com.livechat.config.AppConfig;
 import com.livechat.http.HttpVerticle;
 import com.livechat.ops.Readiness;
+import com.livechat.realtime.TenantHub;
 import com.livechat.store.AccountStore;
+import com.livechat.store.AnalyticsStore;
+import com.livechat.store.AssistantStore;
 import com.livechat.store.ChatStore;
+import com.livechat.store.ConversationStore;
 import com.livechat.store.Database;
+import com.livechat.store.EventLog;
+import com.livechat.store.TenantStore;
 import com.livechat.store.TrackStore;
+import com.livechat.store.UserStore;
 import com.livechat.store.WidgetStore;
 import com.livechat.widget.TenantCache;
 import io.vertx.core.DeploymentOptions;
@@ -62,11 +70,15 @@ public final class LiveChatServer {
       HazelcastClusterManager clusterManager = config.cluster().enabled() ? clusterManager(config.cluster()) : null;
       vertx = buildVertx(config, clusterManager);
       Pool pool = database.createPool(vertx, config.db().poolSize());
+      EventLog eventLog = new EventLog(pool);
       Services services = new Services(config, pool, new AccountStore(pool), new ChatStore(pool),
-          new TrackStore(pool), new TenantCache(new WidgetStore(pool)),
+          new ConversationStore(pool), new AnalyticsStore(pool),
+          new TrackStore(pool), eventLog, new EventPublisher(vertx),
+          new TenantHub(vertx, eventLog, config.realtime()), new TenantCache(new WidgetStore(pool)),
           new JwtService(vertx, jwtSecret, config.auth().jwtExpiresMinutes()),
           new PasswordHasher(vertx, config.auth().passwordHashCost()),
-          new Readiness(pool, clusterManager));
+          new Readiness(pool, clusterManager),
+          new UserStore(pool), new TenantStore(pool), new AssistantStore(pool));
       LiveChatServer server = new LiveChatServer(config, database, vertx, clusterManager, services);
       server.deploy().await();
       services.readiness().markStarted();

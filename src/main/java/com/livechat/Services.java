@@ -1,12 +1,20 @@
 package com.livechat;
 
 import com.livechat.auth.JwtService;
+import com.livechat.bus.EventPublisher;
 import com.livechat.auth.PasswordHasher;
 import com.livechat.config.AppConfig;
 import com.livechat.ops.Readiness;
+import com.livechat.realtime.TenantHub;
 import com.livechat.store.AccountStore;
+import com.livechat.store.AnalyticsStore;
+import com.livechat.store.AssistantStore;
 import com.livechat.store.ChatStore;
+import com.livechat.store.ConversationStore;
+import com.livechat.store.EventLog;
+import com.livechat.store.TenantStore;
 import com.livechat.store.TrackStore;
+import com.livechat.store.UserStore;
 import com.livechat.widget.TenantCache;
 import io.vertx.sqlclient.Pool;
 
@@ -16,8 +24,16 @@ public record Services(
     Pool pool,
     AccountStore accounts,
     ChatStore chats,
+    ConversationStore conversations,
+    AnalyticsStore analytics,
     TrackStore tracking,
+    EventLog eventLog,
+    EventPublisher events,
+    TenantHub hub,
     TenantCache tenants,
     JwtService jwt,
     PasswordHasher passwords,
-    Readiness readiness) {}
+    Readiness readiness,
+    UserStore users,
+    TenantStore tenantSettings,
+    AssistantStore assistants) {}

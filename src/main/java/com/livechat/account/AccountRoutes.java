@@ -16,18 +16,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.pgclient.PgException;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /** Sign-up and login (shared/API.md Part 2, Accounts). */
 public final class AccountRoutes {
 
-  static final Pattern EMAIL = Pattern.compile("[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+");
-  static final int EMAIL_MAX = 254;
-  static final int PASSWORD_MIN = 10;
-  static final int PASSWORD_MAX = 256;
   static final int COMPANY_MAX = 100;
 
   private final Vertx vertx;
@@ -45,8 +39,8 @@ public final class AccountRoutes {
 
   private Future<JsonObject> signup(RoutingContext ctx) {
     JsonObject body = Bodies.object(ctx);
-    String email = email(body);
-    String password = password(body);
+    String email = Credentials.email(body);
+    String password = Credentials.password(body);
     String company = Bodies.requiredText(body, "companyName", 1, COMPANY_MAX);
     String tenantId = Ids.next("tnt");
     String userId = Ids.next("usr");
@@ -56,8 +50,7 @@ public final class AccountRoutes {
         .compose(hash -> services.accounts().createTenant(new AccountStore.NewTenant(tenantId, company,
             defaultWidgetConfig(company, assistant.id()), assistant, userId, email, hash,
             WidgetTokens.hash(widgetToken))))
-        .recover(err -> Future.failedFuture(isEmailTaken(err)
-            ? ApiError.conflict("email_taken", "An account with this email already exists.") : err))
+        .recover(Credentials::emailTaken)
         .map(v -> {
           vertx.eventBus().publish(Addresses.TENANT_CHANGED, new JsonObject().put("tenantId", tenantId));
           return new JsonObject()
@@ -76,7 +69,7 @@ public final class AccountRoutes {
     }
     String email = e.strip().toLowerCase(Locale.ROOT);
     ApiError denied = ApiError.unauthorized("invalid_credentials", "Wrong email or password.");
-    if (email.length() > EMAIL_MAX || p.length() > PASSWORD_MAX) {
+    if (email.length() > Credentials.EMAIL_MAX || p.length() > Credentials.PASSWORD_MAX) {
       return Future.failedFuture(denied);
     }
     return services.accounts().findUserByEmail(email)
@@ -85,30 +78,6 @@ public final class AccountRoutes {
                 .put("token", services.jwt().issue(user.id(), user.tenantId(), user.role()))
                 .put("user", user.toJson())
                 .put("tenantId", user.tenantId())) : Future.failedFuture(denied)));
-  }
-
-  private static String email(JsonObject body) {
-    Object value = body.getValue("email");
-    String email = value instanceof String s ? s.strip().toLowerCase(Locale.ROOT) : null;
-    if (email == null || email.length() > EMAIL_MAX || !EMAIL.matcher(email).matches()) {
-      throw ApiError.invalid("invalid_email", "email must be a valid email address of at most "
-          + EMAIL_MAX + " characters.");
-    }
-    return email;
-  }
-
-  private static String password(JsonObject body) {
-    Object value = body.getValue("password");
-    if (!(value instanceof String p) || p.length() < PASSWORD_MIN || p.length() > PASSWORD_MAX) {
-      throw ApiError.invalid("invalid_password", "password must be " + PASSWORD_MIN + " to " + PASSWORD_MAX
-          + " characters.");
-    }
-    return p;
-  }
-
-  private static boolean isEmailTaken(Throwable err) {
-    return err instanceof PgException pg && "23505".equals(pg.getSqlState())
-        && pg.getConstraint() != null && pg.getConstraint().equals("users_email_key");
   }
 
   static Assistant defaultAssistant(String tenantId, String company) {

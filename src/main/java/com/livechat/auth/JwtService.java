@@ -1,5 +1,6 @@
 package com.livechat.auth;
 
+import com.livechat.http.ApiError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -42,6 +43,31 @@ public final class JwtService {
 
   public Future<User> authenticate(String token) {
     return auth.authenticate(new TokenCredentials(token));
+  }
+
+  /**
+   * Verifies signature and expiry and requires the claims the API promises (sub, tenantId, a known
+   * role, exp); anything else fails with a 401 ApiError.
+   */
+  public Future<Principal> verify(String token) {
+    ApiError invalid = ApiError.unauthorized("unauthorized", "Missing, invalid or expired token.");
+    if (token == null || token.isBlank() || token.length() > 4096) {
+      return Future.failedFuture(invalid);
+    }
+    return auth.authenticate(new TokenCredentials(token))
+        .recover(err -> Future.failedFuture(invalid))
+        .compose(user -> {
+          JsonObject claims = user.principal();
+          Object exp = user.attributes().getValue("exp", claims.getValue("exp"));
+          String sub = claims.getString("sub");
+          String tenantId = claims.getString("tenantId");
+          String role = claims.getString("role");
+          if (!(exp instanceof Number expiry) || sub == null || tenantId == null || role == null
+              || !Principal.ROLES.contains(role)) {
+            return Future.failedFuture(invalid);
+          }
+          return Future.succeededFuture(new Principal(sub, tenantId, role, expiry.longValue()));
+        });
   }
 
   /**

@@ -12,5 +12,10 @@ public final class Addresses {
   /** Request-reply, cluster-wide: any node answers; used by the start-up self-check and tests. */
   public static final String NODE_PING = "node.ping";
 
+  /** Publish, cluster-wide: the committed events of one tenant, in the body of TenantEvent#toJson. */
+  public static String tenantEvents(String tenantId) {
+    return "tenant.events." + tenantId;
+  }
+
   private Addresses() {}
 }

@@ -1,11 +1,13 @@
 package com.livechat.chat;
 
+import com.livechat.bus.EventPublisher;
 import com.livechat.chat.provider.AiMessage;
 import com.livechat.chat.provider.AiProvider;
 import com.livechat.chat.provider.AiReply;
 import com.livechat.chat.provider.AiRequest;
 import com.livechat.http.ApiError;
 import com.livechat.store.Assistant;
+import com.livechat.store.Changes;
 import com.livechat.store.ChatStore;
 import com.livechat.store.Conversation;
 import com.livechat.store.Message;
@@ -26,11 +28,13 @@ public final class ChatService {
 
   private final ChatStore store;
   private final AiProvider provider;
+  private final EventPublisher events;
   private final int historyMessages;
 
-  public ChatService(ChatStore store, AiProvider provider, int historyMessages) {
+  public ChatService(ChatStore store, AiProvider provider, EventPublisher events, int historyMessages) {
     this.store = store;
     this.provider = provider;
+    this.events = events;
     this.historyMessages = historyMessages;
   }
 
@@ -45,6 +49,7 @@ public final class ChatService {
               ? existing.assistantId() : request.getString("defaultAssistantId");
           return AssistantResolver.resolve(store, tenantId, request.getString("assistantId"), defaultId)
               .compose(assistant -> store.acceptVisitorMessage(tenantId, existing, assistant.id(), sessionId, text)
+                  .map(this::published)
                   .compose(stored -> stored.conversation().aiEnabled()
                       ? answer(tenantId, assistant, stored)
                       : Future.succeededFuture(handoff(stored.conversation()))));
@@ -76,10 +81,16 @@ public final class ChatService {
             }))
         .compose(reply -> store.storeAssistantReply(tenantId, conversationId, reply.content(),
                 metadata(reply), reply.tokens())
+            .map(this::published)
             .map(stored -> new JsonObject()
                 .put("conversationId", conversationId)
                 .put("message", reply.content())
                 .put("metadata", metadata(reply))));
+  }
+
+  private <T> T published(Changes<T> changes) {
+    events.publish(changes.events());
+    return changes.value();
   }
 
   private static AiRequest prompt(Assistant assistant, List<Message> recent, Message current) {

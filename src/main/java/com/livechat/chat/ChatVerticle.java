@@ -33,7 +33,8 @@ public final class ChatVerticle extends VerticleBase {
     } else {
       provider = new LocalAssistant();
     }
-    ChatService chat = new ChatService(services.chats(), provider, services.config().chat().historyMessages());
+    ChatService chat = new ChatService(services.chats(), provider, services.events(),
+        services.config().chat().historyMessages());
     MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.CHAT_REPLY, message ->
         chat.reply(message.body())
             .onSuccess(message::reply)

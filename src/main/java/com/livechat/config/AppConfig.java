@@ -16,6 +16,7 @@ public record AppConfig(
     Chat chat,
     OpenAiSettings openai,
     Track track,
+    Realtime realtime,
     JsonObject raw) {
 
   public record Http(String host, int port, int instances, int bodyLimitBytes) {}
@@ -36,6 +37,9 @@ public record AppConfig(
 
   public record Track(int maxBatch, int maxInFlightBatches) {}
 
+  public record Realtime(long authTimeoutMs, long pingIntervalMs, long idleTimeoutMs, long gapWaitMs,
+      long pollIntervalMs, int replayPageSize, int maxPendingEvents) {}
+
   public static AppConfig from(JsonObject json) {
     JsonObject http = section(json, "http");
     JsonObject db = section(json, "db");
@@ -44,6 +48,7 @@ public record AppConfig(
     JsonObject chat = section(json, "chat");
     JsonObject openai = section(section(json, "ai"), "openai");
     JsonObject track = section(json, "track");
+    JsonObject realtime = section(json, "realtime");
     int instances = http.getInteger("instances", 0);
     return new AppConfig(
         new Http(
@@ -71,6 +76,14 @@ public record AppConfig(
             openai.getInteger("breakerMaxFailures", 5),
             openai.getLong("breakerResetMs", 30000L)),
         new Track(track.getInteger("maxBatch", 500), track.getInteger("maxInFlightBatches", 4)),
+        new Realtime(
+            realtime.getLong("authTimeoutMs", 5000L),
+            realtime.getLong("pingIntervalMs", 25000L),
+            realtime.getLong("idleTimeoutMs", 60000L),
+            realtime.getLong("gapWaitMs", 100L),
+            realtime.getLong("pollIntervalMs", 2000L),
+            realtime.getInteger("replayPageSize", 500),
+            realtime.getInteger("maxPendingEvents", 10000)),
         json);
   }
 

@@ -2,7 +2,9 @@ package com.livechat.http;
 
 import com.livechat.Services;
 import com.livechat.account.AccountRoutes;
+import com.livechat.dashboard.DashboardRoutes;
 import com.livechat.ops.OpsRoutes;
+import com.livechat.realtime.TenantSocketHandler;
 import com.livechat.widget.TrackWriter;
 import com.livechat.widget.WidgetRoutes;
 import io.vertx.core.Future;
@@ -33,6 +35,8 @@ public final class HttpVerticle extends VerticleBase {
 
     new OpsRoutes(services.readiness()).mount(router);
     new AccountRoutes(vertx, services).mount(router, body);
+    new DashboardRoutes(vertx, services).mount(router, body);
+    new TenantSocketHandler(vertx, services).mount(router);
     new WidgetRoutes(vertx, services, new TrackWriter(services.tracking(), track.maxBatch(),
         track.maxInFlightBatches())).mount(router, body);
 

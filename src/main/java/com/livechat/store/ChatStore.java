@@ -56,32 +56,49 @@ public final class ChatStore {
         .map(rows -> first(rows, Conversation::from));
   }
 
-  public Future<Conversation> createConversation(String tenantId, String assistantId, String sessionId,
+  /** Opens a conversation (conversation:new). */
+  public Future<Changes<Conversation>> createConversation(String tenantId, String assistantId, String sessionId,
       String channel) {
-    return insertConversation(pool, tenantId, assistantId, sessionId, channel);
+    return pool.withTransaction(tx -> insertConversation(tx, tenantId, assistantId, sessionId, channel)
+        .compose(c -> EventLog.append(tx, tenantId, TenantEvent.CONVERSATION_NEW, c.toJson())
+            .map(e -> new Changes<>(c, List.of(e)))));
   }
 
   /**
    * Stores a visitor's message, creating the conversation first when {@code existing} is null,
-   * and counts one message of usage — all in one transaction.
+   * and counts one message of usage — all in one transaction with its events
+   * (conversation:new when created, message:new).
    */
-  public Future<Stored> acceptVisitorMessage(String tenantId, Conversation existing, String assistantId,
+  public Future<Changes<Stored>> acceptVisitorMessage(String tenantId, Conversation existing, String assistantId,
       String sessionId, String content) {
     return pool.withTransaction(tx -> {
+      List<String> types = new ArrayList<>();
+      List<JsonObject> data = new ArrayList<>();
       Future<Conversation> conversation = existing != null
           ? Future.succeededFuture(existing)
-          : insertConversation(tx, tenantId, assistantId, sessionId, "chat");
+          : insertConversation(tx, tenantId, assistantId, sessionId, "chat").onSuccess(c -> {
+            types.add(TenantEvent.CONVERSATION_NEW);
+            data.add(c.toJson());
+          });
       return conversation
           .compose(c -> insertMessage(tx, tenantId, c.id(), "visitor", content, new JsonObject()))
-          .compose(stored -> countUsage(tx, tenantId, 1, 0, 0).map(stored));
+          .compose(stored -> countUsage(tx, tenantId, 1, 0, 0)
+              .compose(v -> {
+                types.add(TenantEvent.MESSAGE_NEW);
+                data.add(stored.message().toJson());
+                return EventLog.appendAll(tx, tenantId, types, data);
+              })
+              .map(events -> new Changes<>(stored, events)));
     });
   }
 
-  /** Stores the assistant's reply and counts the tokens it cost, in one transaction. */
-  public Future<Stored> storeAssistantReply(String tenantId, String conversationId, String content,
+  /** Stores the assistant's reply and counts the tokens it cost, in one transaction (message:new). */
+  public Future<Changes<Stored>> storeAssistantReply(String tenantId, String conversationId, String content,
       JsonObject metadata, int tokens) {
     return pool.withTransaction(tx -> insertMessage(tx, tenantId, conversationId, "assistant", content, metadata)
-        .compose(stored -> countUsage(tx, tenantId, 0, tokens, 0).map(stored)));
+        .compose(stored -> countUsage(tx, tenantId, 0, tokens, 0)
+            .compose(v -> EventLog.append(tx, tenantId, TenantEvent.MESSAGE_NEW, stored.message().toJson()))
+            .map(e -> new Changes<>(stored, List.of(e)))));
   }
 
   /** The last {@code limit} messages of a conversation, oldest first. */
@@ -96,14 +113,14 @@ public final class ChatStore {
     });
   }
 
-  private static Future<Conversation> insertConversation(io.vertx.sqlclient.SqlClient client, String tenantId,
+  static Future<Conversation> insertConversation(io.vertx.sqlclient.SqlClient client, String tenantId,
       String assistantId, String sessionId, String channel) {
     return client.preparedQuery(INSERT_CONVERSATION)
         .execute(Tuple.of(Ids.next("conv"), tenantId, assistantId, sessionId, channel))
         .map(rows -> Conversation.from(rows.iterator().next()));
   }
 
-  private static Future<Stored> insertMessage(SqlConnection tx, String tenantId, String conversationId,
+  static Future<Stored> insertMessage(SqlConnection tx, String tenantId, String conversationId,
       String role, String content, JsonObject metadata) {
     return tx.preparedQuery(INSERT_MESSAGE)
         .execute(Tuple.from(new Object[] {Ids.next("msg"), tenantId, conversationId, role, content, metadata}))

@@ -182,6 +182,10 @@ public final class WidgetRoutes {
       return Future.failedFuture(ApiError.invalid("voice_not_configured", "This assistant has no phone number."));
     }
     return services.chats().createConversation(tenantId, assistant.id(), sessionId, "voice")
+        .map(changes -> {
+          services.events().publish(changes.events());
+          return changes.value();
+        })
         .map(conversation -> new JsonObject()
             .put("conversationId", conversation.id())
             .put("assistantId", assistant.id())

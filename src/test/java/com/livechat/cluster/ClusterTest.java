@@ -4,7 +4,6 @@ import static com.livechat.support.Api.bearer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.livechat.LiveChatServer;
-import com.livechat.bus.Addresses;
 import com.livechat.support.Api;
 import com.livechat.support.Ports;
 import com.livechat.support.TestDatabase;
@@ -80,27 +79,35 @@ class ClusterTest {
   }
 
   @Test
-  void aTenantChangeAnnouncedOnOneNodeRefreshesTheOtherNodesCache() {
+  void aConfigChangeMadeOnOneNodeTakesEffectOnTheOther() {
     Api a = new Api(nodeA.port());
     Api b = new Api(nodeB.port());
-    JsonObject tenant = a.signup("cluster@example.com").getJsonObject("tenant");
+    JsonObject signup = a.signup("cluster@example.com");
+    JsonObject tenant = signup.getJsonObject("tenant");
     String path = "/api/widgets/" + tenant.getString("id") + "/config";
     String auth = bearer(tenant.getString("widgetToken"));
-    String before = b.get(path, "Authorization", auth).header("etag");
+    JsonObject before = b.get(path, "Authorization", auth).json().getJsonObject("config");
+    String etag = b.get(path, "Authorization", auth).header("etag");
 
-    TestServer.sql(nodeA, "UPDATE tenants SET widget_config = jsonb_set(widget_config, '{name}', '\"Changed\"') "
-        + "WHERE id = $1", tenant.getString("id"));
-    nodeA.vertx().eventBus().publish(Addresses.TENANT_CHANGED, new JsonObject().put("tenantId", tenant.getString("id")));
+    JsonObject config = before.copy().put("name", "Changed")
+        .put("allowedOrigins", new JsonArray().add("https://shop.example"));
+    Api.Response put = a.method("PUT", "/api/tenant/config", config.encode(), "Authorization",
+        bearer(signup.getString("token")), "Content-Type", "application/json");
+    assertThat(put.status()).as(put.text()).isEqualTo(200);
 
+    // the other node's cache is dropped by the clustered announcement, not by a timeout
     Api.Response after = null;
-    for (int attempt = 0; attempt < 50; attempt++) {
-      after = b.get(path, "Authorization", auth);
-      if (!before.equals(after.header("etag"))) {
+    for (int attempt = 0; attempt < 40; attempt++) {
+      after = b.get(path, "Authorization", auth, "If-None-Match", etag);
+      if (after.status() == 200) {
         break;
       }
       sleep(50);
     }
+    assertThat(after.status()).isEqualTo(200);
     assertThat(after.json().getJsonObject("config").getString("name")).isEqualTo("Changed");
+    assertThat(b.get(path, "Authorization", auth, "Origin", "https://evil.example").status()).isEqualTo(403);
+    assertThat(b.get(path, "Authorization", auth, "Origin", "https://shop.example").status()).isEqualTo(200);
   }
 
   @Test

@@ -44,6 +44,9 @@ class RestartTest {
 
     LiveChatServer second = LiveChatServer.start(AppConfig.from(config));
     try {
+      // the embedded server really writes through: acknowledged commits survive a crash
+      assertThat(TestServer.sql(second, "SHOW fsync").iterator().next().getString(0)).isEqualTo("on");
+      assertThat(TestServer.sql(second, "SHOW synchronous_commit").iterator().next().getString(0)).isEqualTo("on");
       Api api = new Api(second.port());
       assertThat(api.post("/api/auth/login", new JsonObject().put("email", "restart@example.com")
           .put("password", "correct horse battery")).status()).isEqualTo(200);

@@ -1,0 +1,21 @@
+package com.livechat.auth;
+
+import com.livechat.http.ApiError;
+import java.util.Set;
+
+/** Who a dashboard request or socket acts as, from a verified JWT. */
+public record Principal(String userId, String tenantId, String role, long expiresAtEpochSeconds) {
+
+  public static final Set<String> ROLES = Set.of("owner", "admin", "agent");
+
+  /** Owners and admins manage users, assistants, knowledge, config and tokens; agents may not. */
+  public boolean canManage() {
+    return role.equals("owner") || role.equals("admin");
+  }
+
+  public void requireManager() {
+    if (!canManage()) {
+      throw ApiError.forbidden("forbidden", "This action needs the owner or admin role.");
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package com.livechat.dashboard;
+
+import com.livechat.http.ApiError;
+import com.livechat.http.Bodies;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The body of PUT /api/tenant/config, validated field by field: the widget config that GET
+ * /api/widgets/:id/config serves, plus the origins allowed to embed the widget. It replaces the
+ * whole config: an absent optional field takes its default.
+ */
+record TenantConfigInput(String name, String assistantId, JsonObject widgetConfig, List<String> allowedOrigins) {
+
+  static final int NAME_MAX = 100;
+  static final int ASSISTANT_ID_MAX = 128;
+  static final int LOGO_MAX = 2048;
+  static final int ORIGINS_MAX = 100;
+  static final int ORIGIN_MAX = 255;
+  static final String DEFAULT_COLOR = "#3B82F6";
+  static final String DEFAULT_POSITION = "bottom-right";
+
+  private static final Set<String> FIELDS = Set.of("name", "assistantId", "widget", "branding", "allowedOrigins");
+  private static final Set<String> WIDGET_FIELDS = Set.of("primaryColor", "position");
+  private static final Set<String> BRANDING_FIELDS = Set.of("logo");
+  private static final Set<String> POSITIONS = Set.of("bottom-right", "bottom-left");
+  private static final Pattern COLOR = Pattern.compile("#[0-9A-Fa-f]{6}");
+  private static final String LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
+  // scheme://host[:port] as browsers serialize an Origin header (lower case, no path)
+  private static final Pattern ORIGIN = Pattern.compile(
+      "([a-z][a-z0-9+.-]*)://(" + LABEL + "(?:\\." + LABEL + ")*|\\[[0-9a-f:.]+\\])(?::([0-9]{1,5}))?");
+
+  static TenantConfigInput parse(JsonObject body) {
+    onlyKnownFields(body, FIELDS, "invalid_field", "");
+    String name = Bodies.requiredText(body, "name", 1, NAME_MAX);
+    if (name.chars().anyMatch(Character::isISOControl)) {
+      throw ApiError.invalid("invalid_name", "name must not contain control characters.");
+    }
+    String assistantId = assistantId(body);
+    JsonObject widget = object(body, "widget", WIDGET_FIELDS);
+    JsonObject branding = object(body, "branding", BRANDING_FIELDS);
+    JsonObject config = new JsonObject()
+        .put("name", name)
+        .put("assistantId", assistantId)
+        .put("widget", new JsonObject()
+            .put("primaryColor", primaryColor(widget.getValue("primaryColor")))
+            .put("position", position(widget.getValue("position"))))
+        .put("branding", new JsonObject().put("logo", logo(branding.getValue("logo"))));
+    return new TenantConfigInput(name, assistantId, config, origins(body.getValue("allowedOrigins")));
+  }
+
+  /** The config as PUT takes it and GET /api/tenant shows it. */
+  JsonObject toJson() {
+    return widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins));
+  }
+
+  private static String assistantId(JsonObject body) {
+    Object value = body.getValue("assistantId");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String id)) {
+      throw ApiError.invalid("invalid_assistant_id", "assistantId must be null or the id of one of your assistants.");
+    }
+    if (id.isEmpty() || id.length() > ASSISTANT_ID_MAX) {
+      throw ApiError.notFound("assistant_not_found", "assistantId is not one of your assistants.");
+    }
+    return id;
+  }
+
+  /** A nested object; absent or null is an empty one, so that its fields take their defaults. */
+  private static JsonObject object(JsonObject body, String field, Set<String> fields) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return new JsonObject();
+    }
+    if (!(value instanceof JsonObject json)) {
+      throw ApiError.invalid("invalid_" + field, field + " must be an object.");
+    }
+    onlyKnownFields(json, fields, "invalid_" + field, field + ".");
+    return json;
+  }
+
+  private static String primaryColor(Object value) {
+    if (value == null) {
+      return DEFAULT_COLOR;
+    }
+    if (!(value instanceof String color) || !COLOR.matcher(color).matches()) {
+      throw ApiError.invalid("invalid_primary_color", "widget.primaryColor must be a #RRGGBB hex color.");
+    }
+    return color;
+  }
+
+  private static String position(Object value) {
+    if (value == null) {
+      return DEFAULT_POSITION;
+    }
+    if (!(value instanceof String position) || !POSITIONS.contains(position)) {
+      throw ApiError.invalid("invalid_position", "widget.position must be bottom-right or bottom-left.");
+    }
+    return position;
+  }
+
+  private static String logo(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof String url && url.length() <= LOGO_MAX) {
+      try {
+        URI uri = new URI(url);
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if ((scheme.equals("https") || scheme.equals("http")) && uri.getHost() != null) {
+          return url;
+        }
+      } catch (URISyntaxException ignored) {
+        // falls through to the 400
+      }
+    }
+    throw ApiError.invalid("invalid_logo", "branding.logo must be null or an http(s) URL of at most "
+        + LOGO_MAX + " characters.");
+  }
+
+  /** Lower-cased, without a default port, without duplicates: the form browsers send in Origin. */
+  private static List<String> origins(Object value) {
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof JsonArray array) || array.size() > ORIGINS_MAX) {
+      throw ApiError.invalid("invalid_allowed_origins", "allowedOrigins must be an array of at most "
+          + ORIGINS_MAX + " origins.");
+    }
+    Set<String> origins = new LinkedHashSet<>();
+    for (Object entry : array) {
+      origins.add(origin(entry));
+    }
+    return List.copyOf(origins);
+  }
+
+  private static String origin(Object entry) {
+    if (entry instanceof String s && s.length() <= ORIGIN_MAX) {
+      String origin = s.toLowerCase(Locale.ROOT);
+      Matcher m = ORIGIN.matcher(origin);
+      if (m.matches()) {
+        String scheme = m.group(1);
+        String port = m.group(3);
+        if (port == null) {
+          return origin;
+        }
+        int number = Integer.parseInt(port);
+        if (number >= 1 && number <= 65535) {
+          boolean defaultPort = scheme.equals("https") && number == 443 || scheme.equals("http") && number == 80;
+          return scheme + "://" + m.group(2) + (defaultPort ? "" : ":" + number);
+        }
+      }
+    }
+    String shown = String.valueOf(entry);
+    shown = shown.substring(0, Math.min(shown.length(), 80));
+    throw ApiError.invalid("invalid_allowed_origins", "allowedOrigins entries must be origins of the form "
+        + "scheme://host[:port], without a path, of at most " + ORIGIN_MAX + " characters; got: " + shown);
+  }
+
+  private static void onlyKnownFields(JsonObject json, Set<String> known, String code, String prefix) {
+    for (String field : json.fieldNames()) {
+      if (!known.contains(field)) {
+        throw ApiError.invalid(code, "Unknown field " + prefix + field + "; allowed: " + String.join(", ",
+            known.stream().sorted().toList()) + ".");
+      }
+    }
+  }
+}

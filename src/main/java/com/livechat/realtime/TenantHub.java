@@ -1,0 +1,64 @@
+package com.livechat.realtime;
+
+import com.livechat.config.AppConfig;
+import com.livechat.store.EventLog;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The node's registry of tenant channels: one {@link TenantChannel} (and so one clustered
+ * event-bus consumer) per tenant with at least one socket on this node, created with the first
+ * socket and removed with the last. Channels live on the hub's own context; sockets live on the
+ * event loop of the HTTP verticle that accepted them.
+ */
+public final class TenantHub {
+
+  private final Vertx vertx;
+  private final EventLog log;
+  private final AppConfig.Realtime config;
+  private final Context hubContext;
+  private final Map<String, TenantChannel> channels = new HashMap<>();
+
+  public TenantHub(Vertx vertx, EventLog log, AppConfig.Realtime config) {
+    this.vertx = vertx;
+    this.log = log;
+    this.config = config;
+    this.hubContext = vertx.getOrCreateContext();
+  }
+
+  /**
+   * Attaches a socket to its tenant's channel. Completes (on the socket's context) once the
+   * socket is registered: from then on it receives every event with a seq above the returned
+   * position, which is the last seq the channel had delivered when the socket joined.
+   */
+  Future<Long> join(TenantSocket socket) {
+    Promise<Long> joined = Promise.promise();
+    Context socketContext = socket.context();
+    hubContext.runOnContext(v -> {
+      TenantChannel channel = channels.computeIfAbsent(socket.tenantId(),
+          id -> new TenantChannel(vertx, id, log, config, () -> channels.remove(id)));
+      channel.add(socket).onComplete(ar -> socketContext.runOnContext(x -> joined.handle(ar)));
+    });
+    return joined.future();
+  }
+
+  void leave(TenantSocket socket) {
+    hubContext.runOnContext(v -> {
+      TenantChannel channel = channels.get(socket.tenantId());
+      if (channel != null) {
+        channel.remove(socket);
+      }
+    });
+  }
+
+  /** For tests and metrics: tenants with a channel (and so a consumer) on this node. */
+  public Future<Integer> channelCount() {
+    Promise<Integer> count = Promise.promise();
+    hubContext.runOnContext(v -> count.complete(channels.size()));
+    return count.future();
+  }
+}

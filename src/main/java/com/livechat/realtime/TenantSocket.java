@@ -1,0 +1,166 @@
+package com.livechat.realtime;
+
+import com.livechat.auth.Principal;
+import com.livechat.config.AppConfig;
+import com.livechat.store.EventLog;
+import com.livechat.store.TenantEvent;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import java.util.ArrayDeque;
+
+/**
+ * One authenticated dashboard socket, used only on the event loop that accepted it. It first
+ * replays the events after the client's lastEventId from the log, holding live events back
+ * meanwhile, then passes live events through in seq order, each exactly once.
+ */
+final class TenantSocket {
+
+  static final short CLOSE_TRY_AGAIN_LATER = 1013;
+  static final short CLOSE_GOING_AWAY = 1001;
+
+  private record Pending(long seq, String frame) {}
+
+  private final Vertx vertx;
+  private final ServerWebSocket ws;
+  private final Context context;
+  private final Principal principal;
+  private final EventLog log;
+  private final AppConfig.Realtime config;
+  private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+  private long lastSent;
+  private boolean live;
+  private boolean closed;
+
+  TenantSocket(Vertx vertx, ServerWebSocket ws, Context context, Principal principal, EventLog log,
+      AppConfig.Realtime config) {
+    this.vertx = vertx;
+    this.ws = ws;
+    this.context = context;
+    this.principal = principal;
+    this.log = log;
+    this.config = config;
+  }
+
+  String tenantId() {
+    return principal.tenantId();
+  }
+
+  Context context() {
+    return context;
+  }
+
+  /**
+   * Starts the stream once the channel has registered this socket at {@code joinedAt}.
+   *
+   * @param resumeAfter the client's lastEventId, or null to receive only what comes next
+   */
+  void start(long joinedAt, Long resumeAfter) {
+    if (resumeAfter == null || resumeAfter >= joinedAt) {
+      lastSent = resumeAfter == null ? joinedAt : resumeAfter;
+      drainPending();
+      return;
+    }
+    lastSent = resumeAfter;
+    replay(joinedAt);
+  }
+
+  /** A live event from the channel (in seq order, gapless). */
+  void offer(long seq, String frame) {
+    if (closed || seq <= lastSent && live) {
+      return;
+    }
+    if (!live) {
+      if (pending.size() >= config.maxPendingEvents()) {
+        close(CLOSE_TRY_AGAIN_LATER, "too far behind");
+        return;
+      }
+      pending.add(new Pending(seq, frame));
+      return;
+    }
+    if (seq == lastSent + 1) {
+      send(seq, frame);
+    } else {
+      // a hole between what this socket has and what the channel has: read it from the log
+      live = false;
+      pending.add(new Pending(seq, frame));
+      replay(seq - 1);
+    }
+  }
+
+  void closed() {
+    closed = true;
+    pending.clear();
+  }
+
+  private void send(long seq, String frame) {
+    if (ws.writeQueueFull()) {
+      // a socket that cannot keep up is dropped rather than allowed to hold memory or stall others
+      close(CLOSE_TRY_AGAIN_LATER, "too slow");
+      return;
+    }
+    ws.writeTextMessage(frame);
+    lastSent = seq;
+  }
+
+  /** Sends the logged events with lastSent < seq <= upto, page by page, then whatever waited. */
+  private void replay(long upto) {
+    live = false;
+    log.range(tenantId(), lastSent, upto, config.replayPageSize()).onComplete(ar -> {
+      if (closed) {
+        return;
+      }
+      if (ar.failed()) {
+        close(CLOSE_TRY_AGAIN_LATER, "event log unavailable");
+        return;
+      }
+      for (TenantEvent e : ar.result()) {
+        if (e.seq() == lastSent + 1) {
+          ws.writeTextMessage(e.toFrame());
+          lastSent = e.seq();
+        }
+      }
+      boolean more = lastSent < upto && !ar.result().isEmpty();
+      Runnable next = more ? () -> replay(upto) : this::drainPending;
+      if (ws.writeQueueFull()) {
+        ws.drainHandler(v -> {
+          ws.drainHandler(null);
+          next.run();
+        });
+      } else {
+        next.run();
+      }
+    });
+  }
+
+  private void drainPending() {
+    while (!pending.isEmpty()) {
+      Pending p = pending.peek();
+      if (p.seq() <= lastSent) {
+        pending.poll();
+      } else if (p.seq() == lastSent + 1) {
+        pending.poll();
+        ws.writeTextMessage(p.frame());
+        lastSent = p.seq();
+      } else {
+        replay(p.seq() - 1);
+        return;
+      }
+    }
+    live = true;
+  }
+
+  void close(short code, String reason) {
+    if (!closed) {
+      closed = true;
+      ws.close(code, reason);
+    }
+  }
+
+  void ping() {
+    if (!closed) {
+      ws.writePing(Buffer.buffer());
+    }
+  }
+}

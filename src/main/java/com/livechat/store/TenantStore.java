@@ -1,0 +1,95 @@
+package com.livechat.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.Arrays;
+import java.util.List;
+
+/** A tenant's settings as the dashboard reads and changes them: widget config, origins, tokens. */
+public final class TenantStore {
+
+  /** The tenant as GET /api/tenant shows it. */
+  public record Settings(String id, String name, String plan, JsonObject widgetConfig, List<String> allowedOrigins) {
+
+    /** The widget config with the allowed origins, the shape PUT /api/tenant/config takes. */
+    public JsonObject configJson() {
+      return widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins));
+    }
+
+    public JsonObject toJson() {
+      return new JsonObject().put("id", id).put("name", name).put("plan", plan).put("config", configJson());
+    }
+
+    static Settings from(Row r) {
+      String[] origins = r.getArrayOfStrings("allowed_origins");
+      return new Settings(r.getString("id"), r.getString("name"), r.getString("plan"),
+          r.getJsonObject("widget_config"), origins == null ? List.of() : Arrays.asList(origins));
+    }
+  }
+
+  public enum ConfigUpdate { UPDATED, NO_SUCH_TENANT, NO_SUCH_ASSISTANT }
+
+  private static final String COLUMNS = "id, name, plan, widget_config, allowed_origins";
+  private static final String FIND = "SELECT " + COLUMNS + " FROM tenants WHERE id = $1";
+  // FOR SHARE: the assistant cannot be deleted before this transaction commits (its delete then
+  // clears the config again), so a stored config never names a deleted assistant
+  private static final String LOCK_ASSISTANT =
+      "SELECT id FROM assistants WHERE tenant_id = $1 AND id = $2 FOR SHARE";
+  private static final String UPDATE_CONFIG =
+      "UPDATE tenants SET name = $2, widget_config = $3, allowed_origins = $4, updated_at = now() WHERE id = $1";
+  private static final String LOCK_TENANT = "SELECT id FROM tenants WHERE id = $1 FOR UPDATE";
+  // LEAST: a rotation never extends an expiry set by an earlier one
+  private static final String EXPIRE_LIVE_TOKENS =
+      "UPDATE widget_tokens SET expires_at = LEAST(COALESCE(expires_at, 'infinity'::timestamptz), "
+          + "now() + $2::integer * interval '1 second') "
+          + "WHERE tenant_id = $1 AND (expires_at IS NULL OR expires_at > now())";
+  private static final String INSERT_TOKEN = "INSERT INTO widget_tokens (tenant_id, token_hash) VALUES ($1, $2)";
+
+  private final Pool pool;
+
+  public TenantStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** @return the tenant, or null when no tenant has this id */
+  public Future<Settings> find(String tenantId) {
+    return pool.preparedQuery(FIND).execute(Tuple.of(tenantId))
+        .map(rows -> rows.size() == 0 ? null : Settings.from(rows.iterator().next()));
+  }
+
+  /**
+   * Replaces the widget config and allowed origins, and renames the tenant to the config's name.
+   * {@code assistantId} (null for none) must be an assistant of this tenant.
+   */
+  public Future<ConfigUpdate> updateConfig(String tenantId, String name, JsonObject widgetConfig,
+      List<String> allowedOrigins, String assistantId) {
+    return pool.withTransaction(tx -> {
+      Future<Boolean> assistantFound = assistantId == null ? Future.succeededFuture(true)
+          : tx.preparedQuery(LOCK_ASSISTANT).execute(Tuple.of(tenantId, assistantId)).map(rows -> rows.size() > 0);
+      return assistantFound.compose(found -> !found ? Future.succeededFuture(ConfigUpdate.NO_SUCH_ASSISTANT)
+          : tx.preparedQuery(UPDATE_CONFIG)
+              .execute(Tuple.of(tenantId, name, widgetConfig, allowedOrigins.toArray(String[]::new)))
+              .map(rows -> rows.rowCount() > 0 ? ConfigUpdate.UPDATED : ConfigUpdate.NO_SUCH_TENANT));
+    });
+  }
+
+  /**
+   * In one transaction: every live token of the tenant expires after {@code graceSeconds} (or
+   * keeps its earlier expiry), and the new token becomes current. Rotations of one tenant are
+   * serialized, so the newest token is always the one without an expiry.
+   *
+   * @return false when no tenant has this id
+   */
+  public Future<Boolean> rotateWidgetToken(String tenantId, byte[] newTokenHash, int graceSeconds) {
+    return pool.withTransaction(tx -> tx.preparedQuery(LOCK_TENANT).execute(Tuple.of(tenantId))
+        .compose(locked -> locked.size() == 0 ? Future.succeededFuture(false)
+            : tx.preparedQuery(EXPIRE_LIVE_TOKENS).execute(Tuple.of(tenantId, graceSeconds))
+                .compose(x -> tx.preparedQuery(INSERT_TOKEN).execute(Tuple.of(tenantId, Buffer.buffer(newTokenHash))))
+                .map(x -> true)));
+  }
+}

@@ -1,0 +1,123 @@
+package com.livechat.support;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** A dashboard socket for tests: connects with the Vert.x WebSocket client, queues what it receives. */
+public final class WsClient implements AutoCloseable {
+
+  private static final Vertx VERTX = Vertx.vertx();
+
+  public final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+  public final CompletableFuture<Short> closeCode = new CompletableFuture<>();
+  public volatile String closeReason;
+  private final WebSocketClient client;
+  private final WebSocket ws;
+
+  private WsClient(WebSocketClient client, WebSocket ws) {
+    this.client = client;
+    this.ws = ws;
+    ws.textMessageHandler(text -> received.add(new JsonObject(text)));
+    ws.closeHandler(v -> {
+      closeReason = ws.closeReason();
+      closeCode.complete(ws.closeStatusCode());
+    });
+  }
+
+  public static WsClient connect(int port) {
+    WebSocketClient client = VERTX.createWebSocketClient();
+    WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
+        .setURI("/api/ws/tenant")).await();
+    return new WsClient(client, ws);
+  }
+
+  /** Connects and authenticates; fails unless auth:ok arrives. */
+  public static WsClient authenticated(int port, String jwt, String lastEventId) {
+    WsClient c = connect(port);
+    c.send(new JsonObject().put("type", "auth").put("token", jwt).put("lastEventId", lastEventId));
+    JsonObject ok = c.next(10);
+    if (ok == null || !"auth:ok".equals(ok.getString("type"))) {
+      throw new IllegalStateException("no auth:ok, got " + ok + " close " + c.closeReason);
+    }
+    return c;
+  }
+
+  public void send(JsonObject message) {
+    ws.writeTextMessage(message.encode()).await();
+  }
+
+  public void sendText(String text) {
+    ws.writeTextMessage(text).await();
+  }
+
+  public JsonObject next(int seconds) {
+    try {
+      return received.poll(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Waits for {@code n} more messages (failing if they do not all come within the time). */
+  public List<JsonObject> take(int n, int seconds) {
+    List<JsonObject> out = new ArrayList<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (out.size() < n) {
+      long left = deadline - System.nanoTime();
+      JsonObject m;
+      try {
+        m = left <= 0 ? null : received.poll(left, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      if (m == null) {
+        throw new AssertionError("expected " + n + " messages, got " + out.size() + ": " + out);
+      }
+      out.add(m);
+    }
+    return out;
+  }
+
+  /** Nothing more arrives within {@code ms}. */
+  public List<JsonObject> quietFor(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<JsonObject> extra = new ArrayList<>();
+    received.drainTo(extra);
+    return extra;
+  }
+
+  public short awaitClose(int seconds) {
+    try {
+      return closeCode.get(seconds, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("socket not closed within " + seconds + " s", e);
+    }
+  }
+
+  public boolean isClosed() {
+    return ws.isClosed();
+  }
+
+  @Override
+  public void close() {
+    if (!ws.isClosed()) {
+      ws.close().await();
+    }
+    client.close();
+  }
+}
