@@ -10,6 +10,7 @@ import com.livechat.bus.EventPublisher;
 import com.livechat.chat.ChatVerticle;
 import com.livechat.config.AppConfig;
 import com.livechat.http.HttpVerticle;
+import com.livechat.ops.Metrics;
 import com.livechat.ops.Readiness;
 import com.livechat.realtime.TenantHub;
 import com.livechat.store.AccountStore;
@@ -71,13 +72,14 @@ public final class LiveChatServer {
       vertx = buildVertx(config, clusterManager);
       Pool pool = database.createPool(vertx, config.db().poolSize());
       EventLog eventLog = new EventLog(pool);
+      Metrics metrics = new Metrics();
       Services services = new Services(config, pool, new AccountStore(pool), new ChatStore(pool),
           new ConversationStore(pool), new AnalyticsStore(pool),
           new TrackStore(pool), eventLog, new EventPublisher(vertx),
-          new TenantHub(vertx, eventLog, config.realtime()), new TenantCache(new WidgetStore(pool)),
+          new TenantHub(vertx, eventLog, config.realtime(), metrics), new TenantCache(new WidgetStore(pool)),
           new JwtService(vertx, jwtSecret, config.auth().jwtExpiresMinutes()),
           new PasswordHasher(vertx, config.auth().passwordHashCost()),
-          new Readiness(pool, clusterManager),
+          new Readiness(pool, clusterManager), metrics,
           new UserStore(pool), new TenantStore(pool), new AssistantStore(pool));
       LiveChatServer server = new LiveChatServer(config, database, vertx, clusterManager, services);
       server.deploy().await();

@@ -4,6 +4,7 @@ import com.livechat.auth.JwtService;
 import com.livechat.bus.EventPublisher;
 import com.livechat.auth.PasswordHasher;
 import com.livechat.config.AppConfig;
+import com.livechat.ops.Metrics;
 import com.livechat.ops.Readiness;
 import com.livechat.realtime.TenantHub;
 import com.livechat.store.AccountStore;
@@ -34,6 +35,7 @@ public record Services(
     JwtService jwt,
     PasswordHasher passwords,
     Readiness readiness,
+    Metrics metrics,
     UserStore users,
     TenantStore tenantSettings,
     AssistantStore assistants) {}

@@ -36,13 +36,20 @@ public final class ChatVerticle extends VerticleBase {
     ChatService chat = new ChatService(services.chats(), provider, services.events(),
         services.config().chat().historyMessages());
     MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.CHAT_REPLY, message ->
-        chat.reply(message.body())
+        timed(() -> chat.reply(message.body()))
             .onSuccess(message::reply)
             .onFailure(err -> {
               ApiError error = ErrorMapper.toApiError(err);
               message.fail(error.status(), error.toJson().encode());
             }));
     return consumer.completion();
+  }
+
+  private Future<JsonObject> timed(java.util.function.Supplier<Future<JsonObject>> turn) {
+    long started = System.nanoTime();
+    return turn.get().onComplete(ar -> services.metrics().chatTurn(ar.failed() ? "failed"
+        : ar.result().getJsonObject("metadata").getBoolean("handoff", false) ? "handoff" : "answered",
+        System.nanoTime() - started));
   }
 
   @Override

@@ -33,11 +33,11 @@ public final class HttpVerticle extends VerticleBase {
     BodyHandler body = BodyHandler.create(false).setBodyLimit(http.bodyLimitBytes());
     var track = services.config().track();
 
-    new OpsRoutes(services.readiness()).mount(router);
+    new OpsRoutes(services.readiness(), services.metrics()).mount(router);
     new AccountRoutes(vertx, services).mount(router, body);
     new DashboardRoutes(vertx, services).mount(router, body);
     new TenantSocketHandler(vertx, services).mount(router);
-    new WidgetRoutes(vertx, services, new TrackWriter(services.tracking(), track.maxBatch(),
+    new WidgetRoutes(vertx, services, new TrackWriter(services.tracking(), services.metrics(), track.maxBatch(),
         track.maxInFlightBatches())).mount(router, body);
 
     router.route().failureHandler(ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null

@@ -6,16 +6,21 @@ import com.livechat.http.Responses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
-/** GET /health (process alive) and GET /ready (database and cluster reachable, else 503). */
+/** GET /health (process alive), GET /ready (database and cluster reachable, else 503), GET /metrics. */
 public final class OpsRoutes {
 
   private final Readiness readiness;
+  private final Metrics metrics;
 
-  public OpsRoutes(Readiness readiness) {
+  public OpsRoutes(Readiness readiness, Metrics metrics) {
     this.readiness = readiness;
+    this.metrics = metrics;
   }
 
   public void mount(Router router) {
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(metrics.scrape()));
     router.get("/health").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(ctx -> readiness.check().onComplete(ar -> {
       String problem = ar.succeeded() ? ar.result() : "check failed";

@@ -1,6 +1,7 @@
 package com.livechat.realtime;
 
 import com.livechat.config.AppConfig;
+import com.livechat.ops.Metrics;
 import com.livechat.store.EventLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -22,11 +23,13 @@ public final class TenantHub {
   private final AppConfig.Realtime config;
   private final Context hubContext;
   private final Map<String, TenantChannel> channels = new HashMap<>();
+  private final Metrics metrics;
 
-  public TenantHub(Vertx vertx, EventLog log, AppConfig.Realtime config) {
+  public TenantHub(Vertx vertx, EventLog log, AppConfig.Realtime config, Metrics metrics) {
     this.vertx = vertx;
     this.log = log;
     this.config = config;
+    this.metrics = metrics;
     this.hubContext = vertx.getOrCreateContext();
   }
 
@@ -40,7 +43,12 @@ public final class TenantHub {
     Context socketContext = socket.context();
     hubContext.runOnContext(v -> {
       TenantChannel channel = channels.computeIfAbsent(socket.tenantId(),
-          id -> new TenantChannel(vertx, id, log, config, () -> channels.remove(id)));
+          id -> new TenantChannel(vertx, id, log, config, () -> {
+            channels.remove(id);
+            metrics.channelCount(channels.size());
+          }));
+      metrics.channelCount(channels.size());
+      metrics.socketOpened();
       channel.add(socket).onComplete(ar -> socketContext.runOnContext(x -> joined.handle(ar)));
     });
     return joined.future();
@@ -48,6 +56,7 @@ public final class TenantHub {
 
   void leave(TenantSocket socket) {
     hubContext.runOnContext(v -> {
+      metrics.socketClosed();
       TenantChannel channel = channels.get(socket.tenantId());
       if (channel != null) {
         channel.remove(socket);

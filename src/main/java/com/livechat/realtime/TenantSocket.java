@@ -2,6 +2,7 @@ package com.livechat.realtime;
 
 import com.livechat.auth.Principal;
 import com.livechat.config.AppConfig;
+import com.livechat.ops.Metrics;
 import com.livechat.store.EventLog;
 import com.livechat.store.TenantEvent;
 import io.vertx.core.Context;
@@ -28,14 +29,16 @@ final class TenantSocket {
   private final Principal principal;
   private final EventLog log;
   private final AppConfig.Realtime config;
+  private final Metrics metrics;
   private final ArrayDeque<Pending> pending = new ArrayDeque<>();
   private long lastSent;
   private boolean live;
   private boolean closed;
 
   TenantSocket(Vertx vertx, ServerWebSocket ws, Context context, Principal principal, EventLog log,
-      AppConfig.Realtime config) {
+      AppConfig.Realtime config, Metrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.ws = ws;
     this.context = context;
     this.principal = principal;
@@ -97,10 +100,12 @@ final class TenantSocket {
   private void send(long seq, String frame) {
     if (ws.writeQueueFull()) {
       // a socket that cannot keep up is dropped rather than allowed to hold memory or stall others
+      metrics.slowSocketClosed();
       close(CLOSE_TRY_AGAIN_LATER, "too slow");
       return;
     }
     ws.writeTextMessage(frame);
+    metrics.eventSent();
     lastSent = seq;
   }
 
@@ -118,6 +123,7 @@ final class TenantSocket {
       for (TenantEvent e : ar.result()) {
         if (e.seq() == lastSent + 1) {
           ws.writeTextMessage(e.toFrame());
+          metrics.eventSent();
           lastSent = e.seq();
         }
       }
@@ -142,6 +148,7 @@ final class TenantSocket {
       } else if (p.seq() == lastSent + 1) {
         pending.poll();
         ws.writeTextMessage(p.frame());
+        metrics.eventSent();
         lastSent = p.seq();
       } else {
         replay(p.seq() - 1);

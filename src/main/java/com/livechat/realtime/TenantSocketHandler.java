@@ -128,7 +128,8 @@ public final class TenantSocketHandler {
 
     private void join(Principal principal, Long resumeAfter) {
       vertx.cancelTimer(authTimer);
-      socket = new TenantSocket(vertx, ws, context, principal, services.eventLog(), config);
+      socket = new TenantSocket(vertx, ws, context, principal, services.eventLog(), config,
+          services.metrics());
       long msToExpiry = principal.expiresAtEpochSeconds() * 1000 - System.currentTimeMillis();
       if (msToExpiry <= 0) {
         ws.close(CLOSE_UNAUTHORIZED, "token expired");

@@ -1,5 +1,6 @@
 package com.livechat.widget;
 
+import com.livechat.ops.Metrics;
 import com.livechat.store.TrackStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,13 +18,15 @@ public final class TrackWriter {
   private record Pending(TrackStore.TrackedEvent event, Promise<Void> done) {}
 
   private final TrackStore store;
+  private final Metrics metrics;
   private final int maxBatch;
   private final int maxInFlight;
   private List<Pending> queue = new ArrayList<>();
   private int inFlight;
 
-  public TrackWriter(TrackStore store, int maxBatch, int maxInFlight) {
+  public TrackWriter(TrackStore store, Metrics metrics, int maxBatch, int maxInFlight) {
     this.store = store;
+    this.metrics = metrics;
     this.maxBatch = maxBatch;
     this.maxInFlight = maxInFlight;
   }
@@ -52,6 +55,9 @@ public final class TrackWriter {
       }
       store.insertBatch(events).onComplete(ar -> {
         inFlight--;
+        if (ar.succeeded()) {
+          metrics.trackBatchStored(batch.size());
+        }
         for (Pending p : batch) {
           if (ar.succeeded()) {
             p.done().complete();

@@ -441,6 +441,19 @@ class WidgetApiTest {
   }
 
   @Test
+  void metricsAreInPrometheusTextFormat() {
+    api.post(path("/track"), new JsonObject().put("sessionId", "s1").put("event", "metered"), "Authorization", auth);
+    api.post(path("/chat"), chatBody("s1", "Hello"), "Authorization", auth);
+    Api.Response r = api.get("/metrics");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.header("content-type")).startsWith("text/plain");
+    assertThat(r.text()).contains("# TYPE livechat_tracked_events_total counter")
+        .contains("livechat_chat_turns_total{outcome=\"answered\"}")
+        .contains("jvm_memory_used_bytes");
+    assertThat(r.text()).containsPattern("livechat_tracked_events_total [1-9]");
+  }
+
+  @Test
   void healthAndReadyAnswer200() {
     assertThat(api.get("/health").status()).isEqualTo(200);
     Api.Response ready = api.get("/ready");

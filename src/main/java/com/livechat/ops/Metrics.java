@@ -1,0 +1,93 @@
+package com.livechat.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The node's meters, exposed in Prometheus text format on GET /metrics. */
+public final class Metrics {
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final AtomicInteger sockets = new AtomicInteger();
+  private final AtomicInteger channels = new AtomicInteger();
+  private final Counter chatAnswered;
+  private final Counter chatHandoff;
+  private final Counter chatFailed;
+  private final Timer chatTime;
+  private final Counter trackStored;
+  private final DistributionSummary trackBatch;
+  private final Counter eventsDelivered;
+  private final Counter slowSocketsClosed;
+
+  public Metrics() {
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    registry.gauge("livechat_ws_sockets", sockets);
+    registry.gauge("livechat_tenant_channels", channels);
+    chatAnswered = Counter.builder("livechat_chat_turns").tag("outcome", "answered")
+        .description("widget chat turns").register(registry);
+    chatHandoff = Counter.builder("livechat_chat_turns").tag("outcome", "handoff").register(registry);
+    chatFailed = Counter.builder("livechat_chat_turns").tag("outcome", "failed").register(registry);
+    chatTime = Timer.builder("livechat_chat_turn").description("time to answer a widget chat turn")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    trackStored = Counter.builder("livechat_tracked_events").description("tracked events committed")
+        .register(registry);
+    trackBatch = DistributionSummary.builder("livechat_track_batch_rows")
+        .description("rows per tracked-event INSERT").register(registry);
+    eventsDelivered = Counter.builder("livechat_ws_events_sent")
+        .description("tenant events written to dashboard sockets").register(registry);
+    slowSocketsClosed = Counter.builder("livechat_ws_slow_closed")
+        .description("dashboard sockets closed for not keeping up").register(registry);
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public void chatTurn(String outcome, long nanos) {
+    switch (outcome) {
+      case "answered" -> chatAnswered.increment();
+      case "handoff" -> chatHandoff.increment();
+      default -> chatFailed.increment();
+    }
+    chatTime.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  public void trackBatchStored(int rows) {
+    trackStored.increment(rows);
+    trackBatch.record(rows);
+  }
+
+  public void eventSent() {
+    eventsDelivered.increment();
+  }
+
+  public void slowSocketClosed() {
+    slowSocketsClosed.increment();
+  }
+
+  public void socketOpened() {
+    sockets.incrementAndGet();
+  }
+
+  public void socketClosed() {
+    sockets.decrementAndGet();
+  }
+
+  public void channelCount(int count) {
+    channels.set(count);
+  }
+}
