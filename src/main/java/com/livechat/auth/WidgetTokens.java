@@ -15,6 +15,14 @@ import java.util.Base64;
 public final class WidgetTokens {
 
   private static final String PREFIX = "wt_";
+  // every widget request hashes its token: one digest per thread instead of a provider lookup each time
+  private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  });
 
   private WidgetTokens() {}
 
@@ -23,11 +31,7 @@ public final class WidgetTokens {
   }
 
   public static byte[] hash(String token) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-    }
+    return SHA_256.get().digest(token.getBytes(StandardCharsets.UTF_8));
   }
 
   /** True when the presented token matches one of the tenant's live tokens at {@code now}. */

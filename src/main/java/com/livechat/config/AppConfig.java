@@ -38,7 +38,7 @@ public record AppConfig(
   public record Track(int maxBatch, int maxInFlightBatches) {}
 
   public record Realtime(long authTimeoutMs, long pingIntervalMs, long idleTimeoutMs, long gapWaitMs,
-      long pollIntervalMs, int replayPageSize, int maxPendingEvents) {}
+      long pollIntervalMs, int replayPageSize, int maxPendingEvents, int writeQueueMaxBytes) {}
 
   public static AppConfig from(JsonObject json) {
     JsonObject http = section(json, "http");
@@ -75,7 +75,7 @@ public record AppConfig(
             openai.getInteger("maxConnections", 256),
             openai.getInteger("breakerMaxFailures", 5),
             openai.getLong("breakerResetMs", 30000L)),
-        new Track(track.getInteger("maxBatch", 500), track.getInteger("maxInFlightBatches", 4)),
+        new Track(track.getInteger("maxBatch", 500), track.getInteger("maxInFlightBatches", 1)),
         new Realtime(
             realtime.getLong("authTimeoutMs", 5000L),
             realtime.getLong("pingIntervalMs", 25000L),
@@ -83,7 +83,8 @@ public record AppConfig(
             realtime.getLong("gapWaitMs", 100L),
             realtime.getLong("pollIntervalMs", 2000L),
             realtime.getInteger("replayPageSize", 500),
-            realtime.getInteger("maxPendingEvents", 10000)),
+            realtime.getInteger("maxPendingEvents", 10000),
+            realtime.getInteger("writeQueueMaxBytes", 65536)),
         json);
   }
 

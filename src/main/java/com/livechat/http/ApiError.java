@@ -17,6 +17,7 @@ public final class ApiError extends RuntimeException {
     METHOD_NOT_ALLOWED(405),
     CONFLICT(409),
     TOO_LARGE(413),
+    UPGRADE_REQUIRED(426),
     TOO_MANY(429),
     INTERNAL(500),
     UNAVAILABLE(503);

@@ -37,8 +37,9 @@ public final class HttpVerticle extends VerticleBase {
     new AccountRoutes(vertx, services).mount(router, body);
     new DashboardRoutes(vertx, services).mount(router, body);
     new TenantSocketHandler(vertx, services).mount(router);
-    new WidgetRoutes(vertx, services, new TrackWriter(services.tracking(), services.metrics(), track.maxBatch(),
-        track.maxInFlightBatches())).mount(router, body);
+    WidgetRoutes widgets = new WidgetRoutes(vertx, services, new TrackWriter(services.tracking(), services.metrics(),
+        track.maxBatch(), track.maxInFlightBatches()));
+    widgets.mount(router, body);
 
     router.route().failureHandler(ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
         ? ErrorMapper.toApiError(ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
@@ -52,7 +53,11 @@ public final class HttpVerticle extends VerticleBase {
             .setPort(http.port())
             .setTcpNoDelay(true)
             .setIdleTimeout(120))
-        .requestHandler(router)
+        .requestHandler(request -> {
+          if (!widgets.serveConfigDirectly(request)) {
+            router.handle(request);
+          }
+        })
         .listen()
         .onSuccess(server -> actualPort.set(server.actualPort()));
   }

@@ -27,6 +27,7 @@ public final class Metrics {
   private final DistributionSummary trackBatch;
   private final Counter eventsDelivered;
   private final Counter slowSocketsClosed;
+  private final Counter busEventsReceived;
 
   public Metrics() {
     new ClassLoaderMetrics().bindTo(registry);
@@ -51,6 +52,9 @@ public final class Metrics {
         .description("tenant events written to dashboard sockets").register(registry);
     slowSocketsClosed = Counter.builder("livechat_ws_slow_closed")
         .description("dashboard sockets closed for not keeping up").register(registry);
+    // one per event per node with sockets of the tenant: a node's share of the cluster's fan-out traffic
+    busEventsReceived = Counter.builder("livechat_tenant_bus_events_received")
+        .description("tenant events received by this node's clustered tenant consumers").register(registry);
   }
 
   public String scrape() {
@@ -73,6 +77,10 @@ public final class Metrics {
 
   public void eventSent() {
     eventsDelivered.increment();
+  }
+
+  public void busEventReceived() {
+    busEventsReceived.increment();
   }
 
   public void slowSocketClosed() {

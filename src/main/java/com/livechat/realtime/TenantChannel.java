@@ -2,6 +2,7 @@ package com.livechat.realtime;
 
 import com.livechat.bus.Addresses;
 import com.livechat.config.AppConfig;
+import com.livechat.ops.Metrics;
 import com.livechat.store.EventLog;
 import com.livechat.store.TenantEvent;
 import io.vertx.core.Context;
@@ -57,14 +58,18 @@ final class TenantChannel {
   private int sockets;
   private boolean closed;
 
-  TenantChannel(Vertx vertx, String tenantId, EventLog log, AppConfig.Realtime config, Runnable onEmpty) {
+  TenantChannel(Vertx vertx, String tenantId, EventLog log, AppConfig.Realtime config, Metrics metrics,
+      Runnable onEmpty) {
     this.vertx = vertx;
     this.tenantId = tenantId;
     this.log = log;
     this.config = config;
     this.onEmpty = onEmpty;
     this.consumer = vertx.eventBus().consumer(Addresses.tenantEvents(tenantId),
-        message -> onEvent(TenantEvent.fromJson(message.body())));
+        message -> {
+          metrics.busEventReceived();
+          onEvent(TenantEvent.fromJson(message.body()));
+        });
     this.pollTimer = vertx.setPeriodic(config.pollIntervalMs(), id -> poll());
     // the position is read only once the consumer is registered: nothing committed after it is missed
     consumer.completion()

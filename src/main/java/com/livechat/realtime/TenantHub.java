@@ -43,7 +43,7 @@ public final class TenantHub {
     Context socketContext = socket.context();
     hubContext.runOnContext(v -> {
       TenantChannel channel = channels.computeIfAbsent(socket.tenantId(),
-          id -> new TenantChannel(vertx, id, log, config, () -> {
+          id -> new TenantChannel(vertx, id, log, config, metrics, () -> {
             channels.remove(id);
             metrics.channelCount(channels.size());
           }));

@@ -98,6 +98,11 @@ final class TenantSocket {
   }
 
   private void send(long seq, String frame) {
+    if (ws.isClosed()) {
+      // closed by the peer, its close handler not run yet: writeQueueFull() would throw
+      closed = true;
+      return;
+    }
     if (ws.writeQueueFull()) {
       // a socket that cannot keep up is dropped rather than allowed to hold memory or stall others
       metrics.slowSocketClosed();
@@ -113,7 +118,7 @@ final class TenantSocket {
   private void replay(long upto) {
     live = false;
     log.range(tenantId(), lastSent, upto, config.replayPageSize()).onComplete(ar -> {
-      if (closed) {
+      if (closed || ws.isClosed()) {
         return;
       }
       if (ar.failed()) {

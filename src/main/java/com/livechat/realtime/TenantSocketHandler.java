@@ -3,13 +3,18 @@ package com.livechat.realtime;
 import com.livechat.Services;
 import com.livechat.auth.Principal;
 import com.livechat.config.AppConfig;
+import com.livechat.http.ApiError;
+import com.livechat.http.ErrorMapper;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +30,8 @@ public final class TenantSocketHandler {
   static final short CLOSE_BAD_REQUEST = 4400;
   private static final String PONG = new JsonObject().put("type", "pong").encode();
   private static final long MAX_TIMER_MS = 24L * 3600 * 1000;
+  private static final Set<String> SUPPORTED_VERSIONS = Set.of("13", "8", "7");
+  private static final String SEC_WEBSOCKET_VERSION = "Sec-WebSocket-Version";
 
   private final Vertx vertx;
   private final Services services;
@@ -43,8 +50,21 @@ public final class TenantSocketHandler {
   }
 
   private void upgrade(RoutingContext ctx) {
+    // refused here rather than by the handshake, which would answer in plain text or with no body
+    HttpServerRequest request = ctx.request();
+    if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+      ErrorMapper.respond(ctx.response(), ApiError.invalid("websocket_upgrade_required",
+          "This endpoint speaks WebSocket only: send an Upgrade: websocket request."));
+      return;
+    }
+    if (!SUPPORTED_VERSIONS.contains(String.valueOf(request.getHeader(SEC_WEBSOCKET_VERSION)))) {
+      ctx.response().putHeader(SEC_WEBSOCKET_VERSION, "13");
+      ErrorMapper.respond(ctx.response(), ApiError.of(ApiError.Kind.UPGRADE_REQUIRED, "unsupported_websocket_version",
+          "Sec-WebSocket-Version must be 13."));
+      return;
+    }
     Context context = vertx.getOrCreateContext();
-    ctx.request().toWebSocket()
+    request.toWebSocket()
         .onSuccess(ws -> new Connection(ws, context).open())
         .onFailure(err -> LOG.debug("WebSocket upgrade refused: {}", err.getMessage()));
   }
@@ -128,6 +148,7 @@ public final class TenantSocketHandler {
 
     private void join(Principal principal, Long resumeAfter) {
       vertx.cancelTimer(authTimer);
+      ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
       socket = new TenantSocket(vertx, ws, context, principal, services.eventLog(), config,
           services.metrics());
       long msToExpiry = principal.expiresAtEpochSeconds() * 1000 - System.currentTimeMillis();

@@ -37,6 +37,8 @@ public final class WidgetRoutes {
   static final int METADATA_MAX_BYTES = 4096;
 
   private static final String WIDGET = "widget";
+  private static final String WIDGETS_PREFIX = "/api/widgets/";
+  private static final String CONFIG_SUFFIX = "/config";
   private static final String BASE = "/api/widgets/:widgetId";
   private static final CharSequence ALLOW_METHODS = HttpHeaders.createOptimized("GET, POST, OPTIONS");
   private static final CharSequence ALLOW_HEADERS = HttpHeaders.createOptimized("Authorization, Content-Type, If-None-Match");
@@ -84,29 +86,69 @@ public final class WidgetRoutes {
       ErrorMapper.respond(ctx, snapshot.cause());
       return;
     }
-    WidgetSnapshot widget = snapshot.result();
-    if (widget == null) {
-      ErrorMapper.respond(ctx, ApiError.notFound("widget_not_found", "No widget has this id."));
+    ApiError denied = admit(ctx.request(), snapshot.result());
+    if (denied != null) {
+      ErrorMapper.respond(ctx.response(), denied);
       return;
     }
-    HttpServerRequest request = ctx.request();
+    ctx.put(WIDGET, snapshot.result());
+    ctx.next();
+  }
+
+  /**
+   * The checks of every widget request, in the order the API fixes: unknown widget (404), origin
+   * outside the allow-list (403), then, except for a preflight, a missing or wrong token (401).
+   * Sets the CORS headers of an admitted request. Returns null when the request may go on.
+   */
+  private static ApiError admit(HttpServerRequest request, WidgetSnapshot widget) {
+    if (widget == null) {
+      return ApiError.notFound("widget_not_found", "No widget has this id.");
+    }
     String origin = request.getHeader(HttpHeaders.ORIGIN);
     if (!widget.originAllowed(origin)) {
-      ErrorMapper.respond(ctx, ApiError.forbidden("origin_not_allowed", "This origin may not use this widget."));
-      return;
+      return ApiError.forbidden("origin_not_allowed", "This origin may not use this widget.");
     }
     if (origin != null) {
-      ctx.response()
+      request.response()
           .putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin)
           .putHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN)
           .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSE_HEADERS);
     }
     if (request.method() != HttpMethod.OPTIONS && !WidgetTokens.matches(widget.tenant(), bearer(request), Instant.now())) {
-      ErrorMapper.respond(ctx, ApiError.unauthorized("invalid_widget_token", "Missing or invalid widget token."));
-      return;
+      return ApiError.unauthorized("invalid_widget_token", "Missing or invalid widget token.");
     }
-    ctx.put(WIDGET, widget);
-    ctx.next();
+    return null;
+  }
+
+  /**
+   * GET /api/widgets/:id/config is the hottest request of all (every page view of every tenant's
+   * site), so when the tenant is already cached it is answered here, in front of the router, with
+   * exactly the checks and response of the routed path. Returns false to let the router have it.
+   */
+  public boolean serveConfigDirectly(HttpServerRequest request) {
+    if (request.method() != HttpMethod.GET) {
+      return false;
+    }
+    String path = request.path();
+    if (!path.startsWith(WIDGETS_PREFIX) || !path.endsWith(CONFIG_SUFFIX)
+        || path.length() <= WIDGETS_PREFIX.length() + CONFIG_SUFFIX.length()) {
+      return false;
+    }
+    String widgetId = path.substring(WIDGETS_PREFIX.length(), path.length() - CONFIG_SUFFIX.length());
+    if (widgetId.indexOf('/') >= 0 || widgetId.indexOf('%') >= 0) {
+      return false;
+    }
+    Future<WidgetSnapshot> snapshot = services.tenants().get(widgetId);
+    if (!snapshot.succeeded()) {
+      return false;
+    }
+    ApiError denied = admit(request, snapshot.result());
+    if (denied != null) {
+      ErrorMapper.respond(request.response(), denied);
+    } else {
+      config(request, snapshot.result());
+    }
+    return true;
   }
 
   private void preflight(RoutingContext ctx) {
@@ -120,11 +162,14 @@ public final class WidgetRoutes {
   }
 
   private void config(RoutingContext ctx) {
-    WidgetSnapshot widget = ctx.get(WIDGET);
-    HttpServerResponse response = ctx.response()
+    config(ctx.request(), ctx.get(WIDGET));
+  }
+
+  private static void config(HttpServerRequest request, WidgetSnapshot widget) {
+    HttpServerResponse response = request.response()
         .putHeader(HttpHeaders.ETAG, widget.etag())
         .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE);
-    String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
+    String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
     if (ifNoneMatch != null && etagMatches(ifNoneMatch, widget.etag())) {
       response.setStatusCode(304).end();
       return;

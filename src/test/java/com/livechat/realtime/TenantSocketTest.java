@@ -225,6 +225,25 @@ class TenantSocketTest {
     }
   }
 
+  @Test
+  void aPlainGetIsAJson400AndAnUnsupportedVersionAJson426() throws Exception {
+    Api.Response plain = api.get("/api/ws/tenant");
+    assertThat(plain.status()).isEqualTo(400);
+    assertThat(plain.errorCode()).isEqualTo("websocket_upgrade_required");
+
+    try (var raw = new java.net.Socket("127.0.0.1", server.port())) {
+      raw.setSoTimeout(10_000);
+      raw.getOutputStream().write(("GET /api/ws/tenant HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+          + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n"
+          + "Connection: close\r\n\r\n").getBytes());
+      String answer = new String(raw.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      assertThat(answer).startsWith("HTTP/1.1 426").containsIgnoringCase("sec-websocket-version: 13");
+      JsonObject body = new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4));
+      assertThat(body.getJsonObject("error").getString("code")).isEqualTo("unsupported_websocket_version");
+      assertThat(body.getBoolean("success")).isFalse();
+    }
+  }
+
   private static byte[] maskedTextFrame(byte[] payload) {
     byte[] mask = {1, 2, 3, 4};
     var frame = new java.io.ByteArrayOutputStream();

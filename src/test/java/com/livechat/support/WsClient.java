@@ -3,6 +3,7 @@ package com.livechat.support;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -34,7 +35,11 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(int port) {
-    WebSocketClient client = VERTX.createWebSocketClient();
+    return connect(port, new WebSocketClientOptions());
+  }
+
+  public static WsClient connect(int port, WebSocketClientOptions options) {
+    WebSocketClient client = VERTX.createWebSocketClient(options);
     WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
         .setURI("/api/ws/tenant")).await();
     return new WsClient(client, ws);
@@ -42,7 +47,11 @@ public final class WsClient implements AutoCloseable {
 
   /** Connects and authenticates; fails unless auth:ok arrives. */
   public static WsClient authenticated(int port, String jwt, String lastEventId) {
-    WsClient c = connect(port);
+    return authenticated(port, jwt, lastEventId, new WebSocketClientOptions());
+  }
+
+  public static WsClient authenticated(int port, String jwt, String lastEventId, WebSocketClientOptions options) {
+    WsClient c = connect(port, options);
     c.send(new JsonObject().put("type", "auth").put("token", jwt).put("lastEventId", lastEventId));
     JsonObject ok = c.next(10);
     if (ok == null || !"auth:ok".equals(ok.getString("type"))) {
@@ -107,6 +116,15 @@ public final class WsClient implements AutoCloseable {
     } catch (Exception e) {
       throw new AssertionError("socket not closed within " + seconds + " s", e);
     }
+  }
+
+  /** Stops reading from the socket: what the server sends piles up in its buffers. */
+  public void pause() {
+    ws.pause();
+  }
+
+  public void resume() {
+    ws.resume();
   }
 
   public boolean isClosed() {
