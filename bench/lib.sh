@@ -9,8 +9,10 @@ cd "$ROOT"
 
 # Pinning: the server under test (and the embedded PostgreSQL it forks, which inherits the
 # affinity) on SERVER_CPUS, the load generator on GEN_CPUS. The baselines get the same cores.
+# PG_CPUS, when set, moves the embedded PostgreSQL off the server's cores once it has started.
 SERVER_CPUS="${SERVER_CPUS:-0}"
 GEN_CPUS="${GEN_CPUS:-1}"
+PG_CPUS="${PG_CPUS:-}"
 # Generator event-loop threads (one per core it is pinned to is enough; see docs/BENCHMARKS.md).
 GEN_THREADS="${GEN_THREADS:-1}"
 # The generator's own JVM: a fixed, pre-touched heap, so that its GC pauses stay short and do
@@ -90,11 +92,17 @@ build_all() {
   fi
 }
 
+# A port below the kernel's ephemeral range (so that no outgoing connection of a load generator,
+# thousands of them in the WebSocket benchmarks, can hold it), with no listener and no socket on it.
 free_port() {
-  local p
+  local p low span
+  low="$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  span=$(( low - 20000 ))
+  [ "$span" -ge 1000 ] || span=30000
   for _ in $(seq 1 100); do
-    p=$(( 20000 + RANDOM % 30000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    p=$(( 20000 + RANDOM % span ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null &&
+      [ -z "$(ss -Htan "( sport = :$p )" 2>/dev/null)" ]; then
       echo "$p"
       return 0
     fi
@@ -139,6 +147,12 @@ start_server() {
   fi
   PG_PORT="$(sed -n 's/.*Embedded PostgreSQL 17 on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$RESULTS_DIR/server.log" | head -1)"
   PG_PID="$(pgrep -f -- "-D $SERVER_DATA/postgres" | head -1 || true)"
+  if [ -n "${PG_CPUS:-}" ] && [ -n "$PG_PID" ]; then
+    # the database on cores of its own (as on a separate machine); backends forked later inherit it
+    local p
+    for p in "$PG_PID" $(pgrep -P "$PG_PID"); do taskset -a -p -c "$PG_CPUS" "$p" >/dev/null; done
+    log "embedded PostgreSQL moved to cpu $PG_CPUS"
+  fi
   log "server ready (pid $SERVER_PID, embedded PostgreSQL on port ${PG_PORT:-?}, postmaster pid ${PG_PID:-?})"
 }
 
@@ -199,8 +213,9 @@ field() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p" | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
 machine_line() {
-  printf 'machine: %s cores, %s; server on cpu %s, generator on cpu %s (%s thread(s))' \
-    "$(nproc)" "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)" "$SERVER_CPUS" "$GEN_CPUS" "$GEN_THREADS"
+  printf 'machine: %s cores, %s; server on cpu %s, its PostgreSQL on cpu %s, generator on cpu %s (%s thread(s))' \
+    "$(nproc)" "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)" "$SERVER_CPUS" "${PG_CPUS:-$SERVER_CPUS}" \
+    "$GEN_CPUS" "$GEN_THREADS"
 }
 
 # The largest "other processes" CPU share seen in the given RESULT lines (0 on an idle machine).

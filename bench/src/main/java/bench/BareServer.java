@@ -54,6 +54,7 @@ public final class BareServer {
     int port = 0;
     int pgPort = 0;
     int poolSize = 32;
+    boolean strict = false;
     String tenant = null;
     Path headersFile = null;
     Path bodyFile = null;
@@ -64,6 +65,8 @@ public final class BareServer {
         case "--port" -> port = Integer.parseInt(v);
         case "--pg-port" -> pgPort = Integer.parseInt(v);
         case "--pool" -> poolSize = Integer.parseInt(v);
+        // HttpServerOptions#setStrictThreadMode: no cross-thread write queue on the HTTP/1 connection
+        case "--strict-thread-mode" -> strict = Boolean.parseBoolean(v);
         case "--tenant" -> tenant = v;
         case "--headers-file" -> headersFile = Path.of(v);
         case "--body-file" -> bodyFile = Path.of(v);
@@ -90,7 +93,8 @@ public final class BareServer {
     String t = tenant;
     int listen = port;
     String m = mode;
-    vertx.deployVerticle(() -> new Http(m, listen, headers, body, p, t), new DeploymentOptions().setInstances(instances))
+    boolean st = strict;
+    vertx.deployVerticle(() -> new Http(m, listen, headers, body, p, t, st), new DeploymentOptions().setInstances(instances))
         .await();
     System.out.printf("bare server (%s) listening on 127.0.0.1:%d with %d instance(s)%n", mode, port, instances);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
@@ -103,19 +107,22 @@ public final class BareServer {
     private final Buffer body;
     private final Pool pool;
     private final String tenant;
+    private final boolean strict;
 
-    Http(String mode, int port, List<Header> headers, Buffer body, Pool pool, String tenant) {
+    Http(String mode, int port, List<Header> headers, Buffer body, Pool pool, String tenant, boolean strict) {
       this.mode = mode;
       this.port = port;
       this.headers = headers;
       this.body = body;
       this.pool = pool;
       this.tenant = tenant;
+      this.strict = strict;
     }
 
     @Override
     public Future<?> start() {
-      return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port))
+      return vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port)
+              .setStrictThreadMode(strict))
           .requestHandler(this::handle)
           .listen();
     }

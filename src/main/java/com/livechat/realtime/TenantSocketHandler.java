@@ -32,6 +32,7 @@ public final class TenantSocketHandler {
   private static final long MAX_TIMER_MS = 24L * 3600 * 1000;
   private static final Set<String> SUPPORTED_VERSIONS = Set.of("13", "8", "7");
   private static final String SEC_WEBSOCKET_VERSION = "Sec-WebSocket-Version";
+  private static final String SEC_WEBSOCKET_KEY = "Sec-WebSocket-Key";
 
   private final Vertx vertx;
   private final Services services;
@@ -52,9 +53,13 @@ public final class TenantSocketHandler {
   private void upgrade(RoutingContext ctx) {
     // refused here rather than by the handshake, which would answer in plain text or with no body
     HttpServerRequest request = ctx.request();
-    if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+    String connection = request.getHeader(HttpHeaders.CONNECTION);
+    if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))
+        || connection == null || !connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade")
+        || request.getHeader(SEC_WEBSOCKET_KEY) == null) {
       ErrorMapper.respond(ctx.response(), ApiError.invalid("websocket_upgrade_required",
-          "This endpoint speaks WebSocket only: send an Upgrade: websocket request."));
+          "This endpoint speaks WebSocket only: send a WebSocket upgrade (Connection: Upgrade, "
+              + "Upgrade: websocket, Sec-WebSocket-Key, Sec-WebSocket-Version: 13)."));
       return;
     }
     if (!SUPPORTED_VERSIONS.contains(String.valueOf(request.getHeader(SEC_WEBSOCKET_VERSION)))) {

@@ -226,22 +226,34 @@ class TenantSocketTest {
   }
 
   @Test
-  void aPlainGetIsAJson400AndAnUnsupportedVersionAJson426() throws Exception {
+  void aRequestThatIsNotAWebSocketUpgradeGetsAJsonError() throws Exception {
     Api.Response plain = api.get("/api/ws/tenant");
     assertThat(plain.status()).isEqualTo(400);
     assertThat(plain.errorCode()).isEqualTo("websocket_upgrade_required");
 
+    String noKey = rawRequest("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n");
+    assertThat(noKey).startsWith("HTTP/1.1 400");
+    assertThat(jsonBody(noKey).getJsonObject("error").getString("code")).isEqualTo("websocket_upgrade_required");
+
+    String badVersion = rawRequest("Upgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n");
+    assertThat(badVersion).startsWith("HTTP/1.1 426").containsIgnoringCase("sec-websocket-version: 13");
+    assertThat(jsonBody(badVersion).getJsonObject("error").getString("code")).isEqualTo("unsupported_websocket_version");
+    assertThat(jsonBody(badVersion).getBoolean("success")).isFalse();
+  }
+
+  /** A GET /api/ws/tenant written by hand (java.net.http refuses to send Upgrade), answered then closed. */
+  private String rawRequest(String headers) throws Exception {
     try (var raw = new java.net.Socket("127.0.0.1", server.port())) {
       raw.setSoTimeout(10_000);
-      raw.getOutputStream().write(("GET /api/ws/tenant HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-          + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99\r\n"
-          + "Connection: close\r\n\r\n").getBytes());
-      String answer = new String(raw.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-      assertThat(answer).startsWith("HTTP/1.1 426").containsIgnoringCase("sec-websocket-version: 13");
-      JsonObject body = new JsonObject(answer.substring(answer.indexOf("\r\n\r\n") + 4));
-      assertThat(body.getJsonObject("error").getString("code")).isEqualTo("unsupported_websocket_version");
-      assertThat(body.getBoolean("success")).isFalse();
+      raw.getOutputStream().write(("GET /api/ws/tenant HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers
+          + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return new String(raw.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
     }
+  }
+
+  private static JsonObject jsonBody(String httpAnswer) {
+    return new JsonObject(httpAnswer.substring(httpAnswer.indexOf("\r\n\r\n") + 4));
   }
 
   private static byte[] maskedTextFrame(byte[] payload) {
