@@ -4,9 +4,7 @@ import static com.livechat.dashboard.Dashboard.assertError;
 import static com.livechat.dashboard.Dashboard.assertSuccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.livechat.LiveChatServer;
 import com.livechat.support.Api;
-import com.livechat.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -15,39 +13,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** /api/assistants and /api/assistants/:id. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AssistantApiTest {
+class AssistantApiTest extends DashboardApiTest {
 
   private static final AtomicLong PHONE = new AtomicLong(14165550000L);
-
-  private LiveChatServer server;
-  private Api api;
-  private Dashboard dashboard;
-  private Dashboard.Tenant tenant;
-
-  @BeforeAll
-  void startServer() {
-    server = TestServer.start();
-    api = new Api(server.port());
-    dashboard = new Dashboard(api);
-  }
-
-  @AfterAll
-  void stopServer() {
-    server.close();
-  }
-
-  @BeforeEach
-  void newTenant() {
-    tenant = dashboard.signup();
-  }
 
   private static String phone() {
     return "+" + PHONE.incrementAndGet();

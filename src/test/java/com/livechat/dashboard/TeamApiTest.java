@@ -4,44 +4,16 @@ import static com.livechat.dashboard.Dashboard.assertError;
 import static com.livechat.dashboard.Dashboard.assertSuccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.livechat.LiveChatServer;
 import com.livechat.support.Api;
 import com.livechat.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** GET and POST /api/users. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TeamApiTest {
-
-  private LiveChatServer server;
-  private Api api;
-  private Dashboard dashboard;
-  private Dashboard.Tenant tenant;
-
-  @BeforeAll
-  void startServer() {
-    server = TestServer.start();
-    api = new Api(server.port());
-    dashboard = new Dashboard(api);
-  }
-
-  @AfterAll
-  void stopServer() {
-    server.close();
-  }
-
-  @BeforeEach
-  void newTenant() {
-    tenant = dashboard.signup();
-  }
+class TeamApiTest extends DashboardApiTest {
 
   private static JsonObject newUser(String email, String password, Object role) {
     return new JsonObject().put("email", email).put("password", password).put("role", role);

@@ -4,7 +4,6 @@ import static com.livechat.dashboard.Dashboard.assertError;
 import static com.livechat.dashboard.Dashboard.assertSuccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.livechat.LiveChatServer;
 import com.livechat.auth.WidgetTokens;
 import com.livechat.support.Api;
 import com.livechat.support.TestServer;
@@ -13,37 +12,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /** GET /api/tenant, PUT /api/tenant/config, POST /api/tenant/widget-token/rotate. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TenantApiTest {
-
-  private LiveChatServer server;
-  private Api api;
-  private Dashboard dashboard;
-  private Dashboard.Tenant tenant;
-
-  @BeforeAll
-  void startServer() {
-    server = TestServer.start();
-    api = new Api(server.port());
-    dashboard = new Dashboard(api);
-  }
-
-  @AfterAll
-  void stopServer() {
-    server.close();
-  }
-
-  @BeforeEach
-  void newTenant() {
-    tenant = dashboard.signup();
-  }
+class TenantApiTest extends DashboardApiTest {
 
   private JsonObject fullConfig() {
     return new JsonObject()
