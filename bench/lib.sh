@@ -128,14 +128,16 @@ start_server() {
   SERVER_DATA="$WORK_DIR/data"
   SERVER_PORT="$(free_port)"
   mkdir -p "$SERVER_DATA"
+  # benchmarks sign many tenants up from loopback: no sign-up rate limit (docs/CONFIG.md)
+  printf '{"rateLimits": {"signupPerIp": {"capacity": 0}}}\n' >"$WORK_DIR/server-config.json"
   log "starting the server on 127.0.0.1:$SERVER_PORT (taskset -c $SERVER_CPUS, data in $SERVER_DATA)"
   if [ -n "${SERVER_JAR:-}" ]; then
     # a copy of target/livechat.jar + lib/ (e.g. while the tree is being edited), started as run.sh does
-    LIVECHAT_DATA_DIR="$SERVER_DATA" LIVECHAT_HTTP_PORT="$SERVER_PORT" \
+    LIVECHAT_CONFIG="$WORK_DIR/server-config.json" LIVECHAT_DATA_DIR="$SERVER_DATA" LIVECHAT_HTTP_PORT="$SERVER_PORT" \
       taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} "${SERVER_SYS_PROPS[@]}" \
       -jar "$SERVER_JAR" >"$RESULTS_DIR/server.log" 2>&1 &
   else
-    LIVECHAT_DATA_DIR="$SERVER_DATA" LIVECHAT_HTTP_PORT="$SERVER_PORT" \
+    LIVECHAT_CONFIG="$WORK_DIR/server-config.json" LIVECHAT_DATA_DIR="$SERVER_DATA" LIVECHAT_HTTP_PORT="$SERVER_PORT" \
       taskset -c "$SERVER_CPUS" ./scripts/run.sh >"$RESULTS_DIR/server.log" 2>&1 &
   fi
   SERVER_PID=$!

@@ -72,7 +72,7 @@ log "database on 127.0.0.1:$DB_PORT (pid $DB_PID, postmaster pid ${PG_PID:-?})"
 
 JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')"
 # a cluster name of our own, so that no other local cluster can be joined; HTTP on loopback only
-printf '{"cluster": {"name": "ws-fanout-%s"}, "http": {"host": "127.0.0.1"}}\n' "$RUN_ID" >"$WORK_DIR/config.json"
+printf '{"cluster": {"name": "ws-fanout-%s"}, "http": {"host": "127.0.0.1"}, "rateLimits": {"signupPerIp": {"capacity": 0}, "chatPerIp": {"capacity": 0}}}\n' "$RUN_ID" >"$WORK_DIR/config.json"
 NODE_PIDS=()
 NODE_URLS=()
 

@@ -8,10 +8,14 @@ import com.livechat.auth.PasswordHasher;
 import com.livechat.bus.Addresses;
 import com.livechat.bus.EventPublisher;
 import com.livechat.chat.ChatVerticle;
+import com.livechat.chat.LocalAssistant;
+import com.livechat.chat.provider.OpenAiProvider;
+import com.livechat.chat.provider.ProviderChain;
 import com.livechat.config.AppConfig;
 import com.livechat.http.HttpVerticle;
 import com.livechat.ops.Metrics;
 import com.livechat.ops.Readiness;
+import com.livechat.ratelimit.RateLimiters;
 import com.livechat.realtime.TenantHub;
 import com.livechat.store.AccountStore;
 import com.livechat.store.AnalyticsStore;
@@ -20,9 +24,11 @@ import com.livechat.store.ChatStore;
 import com.livechat.store.ConversationStore;
 import com.livechat.store.Database;
 import com.livechat.store.EventLog;
+import com.livechat.store.KnowledgeStore;
 import com.livechat.store.TenantStore;
 import com.livechat.store.TrackStore;
 import com.livechat.store.UserStore;
+import com.livechat.store.UsageStore;
 import com.livechat.store.WidgetStore;
 import com.livechat.widget.TenantCache;
 import io.vertx.core.DeploymentOptions;
@@ -51,15 +57,17 @@ public final class LiveChatServer {
   private final Vertx vertx;
   private final HazelcastClusterManager clusterManager;
   private final Services services;
+  private final ProviderChain ai;
   private final AtomicInteger port = new AtomicInteger();
 
   private LiveChatServer(AppConfig config, Database database, Vertx vertx, HazelcastClusterManager clusterManager,
-      Services services) {
+      Services services, ProviderChain ai) {
     this.config = config;
     this.database = database;
     this.vertx = vertx;
     this.clusterManager = clusterManager;
     this.services = services;
+    this.ai = ai;
   }
 
   public static LiveChatServer start(AppConfig config) {
@@ -73,15 +81,19 @@ public final class LiveChatServer {
       Pool pool = database.createPool(vertx, config.db().poolSize());
       EventLog eventLog = new EventLog(pool);
       Metrics metrics = new Metrics();
-      Services services = new Services(config, pool, new AccountStore(pool), new ChatStore(pool),
+      UsageStore usage = new UsageStore(pool, config.plans());
+      ProviderChain ai = providerChain(vertx, config, metrics);
+      Services services = new Services(config, pool, new AccountStore(pool), new ChatStore(pool, usage),
           new ConversationStore(pool), new AnalyticsStore(pool),
           new TrackStore(pool), eventLog, new EventPublisher(vertx),
           new TenantHub(vertx, eventLog, config.realtime(), metrics), new TenantCache(new WidgetStore(pool)),
           new JwtService(vertx, jwtSecret, config.auth().jwtExpiresMinutes()),
           new PasswordHasher(vertx, config.auth().passwordHashCost()),
           new Readiness(pool, clusterManager), metrics,
-          new UserStore(pool), new TenantStore(pool), new AssistantStore(pool));
-      LiveChatServer server = new LiveChatServer(config, database, vertx, clusterManager, services);
+          new UserStore(pool), new TenantStore(pool), new AssistantStore(pool), usage,
+          new RateLimiters(config.rateLimits(), config.http().trustedProxies(), metrics), ai,
+          new KnowledgeStore(pool));
+      LiveChatServer server = new LiveChatServer(config, database, vertx, clusterManager, services, ai);
       server.deploy().await();
       services.readiness().markStarted();
       LOG.info("Live chat node ready on http://{}:{}{}", config.http().host(), server.port(),
@@ -94,6 +106,16 @@ public final class LiveChatServer {
       database.close();
       throw e;
     }
+  }
+
+  /**
+   * Built outside any verticle, once per node: the providers' clients and breakers serve every chat
+   * verticle instance, and undeploying one does not close them.
+   */
+  private static ProviderChain providerChain(Vertx vertx, AppConfig config, Metrics metrics) {
+    return new ProviderChain(
+        config.ai().providers().stream().map(settings -> new OpenAiProvider(vertx, settings)).toList(),
+        new LocalAssistant(), config.ai().chainTimeoutMs(), metrics);
   }
 
   private Future<?> deploy() {
@@ -157,6 +179,7 @@ public final class LiveChatServer {
   /** Leaves the cluster cleanly, closes the pool and stops the embedded database. */
   public void close() {
     try {
+      ai.close();
       vertx.close().await();
     } finally {
       database.close();

@@ -6,6 +6,8 @@ import com.livechat.bus.Addresses;
 import com.livechat.http.ApiError;
 import com.livechat.http.Bodies;
 import com.livechat.http.Responses;
+import com.livechat.ratelimit.RateLimiters;
+import com.livechat.ratelimit.RateLimiters.Limit;
 import com.livechat.store.AccountStore;
 import com.livechat.store.Assistant;
 import com.livechat.store.Ids;
@@ -46,10 +48,12 @@ public final class AccountRoutes {
     String userId = Ids.next("usr");
     String widgetToken = WidgetTokens.generate();
     Assistant assistant = defaultAssistant(tenantId, company);
+    // after validation (a 400 costs nothing), before the deliberately slow hash
+    services.rateLimits().take(Limit.SIGNUP_IP, services.rateLimits().clientKey(ctx.request()));
     return services.passwords().hash(password)
         .compose(hash -> services.accounts().createTenant(new AccountStore.NewTenant(tenantId, company,
             defaultWidgetConfig(company, assistant.id()), assistant, userId, email, hash,
-            WidgetTokens.hash(widgetToken))))
+            WidgetTokens.hash(widgetToken), services.config().plans().defaultPlan())))
         .recover(Credentials::emailTaken)
         .map(v -> {
           vertx.eventBus().publish(Addresses.TENANT_CHANGED, new JsonObject().put("tenantId", tenantId));
@@ -69,15 +73,22 @@ public final class AccountRoutes {
     }
     String email = e.strip().toLowerCase(Locale.ROOT);
     ApiError denied = ApiError.unauthorized("invalid_credentials", "Wrong email or password.");
+    RateLimiters limits = services.rateLimits();
+    limits.take(Limit.LOGIN_IP, limits.clientKey(ctx.request()));
     if (email.length() > Credentials.EMAIL_MAX || p.length() > Credentials.PASSWORD_MAX) {
       return Future.failedFuture(denied);
     }
+    // every attempt is charged to the email before the password is checked (so a locked-out guesser
+    // learns nothing, however many requests it sends at once), and a success gives the token back:
+    // only failures count, for existing and unknown emails alike
+    limits.take(Limit.LOGIN_EMAIL, email);
     return services.accounts().findUserByEmail(email)
         .compose(user -> services.passwords().verify(p, user == null ? null : user.passwordHash())
             .compose(ok -> ok ? Future.succeededFuture(new JsonObject()
                 .put("token", services.jwt().issue(user.id(), user.tenantId(), user.role()))
                 .put("user", user.toJson())
-                .put("tenantId", user.tenantId())) : Future.failedFuture(denied)));
+                .put("tenantId", user.tenantId())) : Future.failedFuture(denied)))
+        .onSuccess(v -> limits.refund(Limit.LOGIN_EMAIL, email));
   }
 
   static Assistant defaultAssistant(String tenantId, String company) {

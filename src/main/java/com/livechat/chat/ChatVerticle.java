@@ -2,8 +2,6 @@ package com.livechat.chat;
 
 import com.livechat.Services;
 import com.livechat.bus.Addresses;
-import com.livechat.chat.provider.AiProvider;
-import com.livechat.chat.provider.OpenAiProvider;
 import com.livechat.http.ApiError;
 import com.livechat.http.ErrorMapper;
 import io.vertx.core.Future;
@@ -18,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 public final class ChatVerticle extends VerticleBase {
 
   private final Services services;
-  private OpenAiProvider openAi;
 
   public ChatVerticle(Services services) {
     this.services = services;
@@ -26,15 +23,9 @@ public final class ChatVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    AiProvider provider;
-    if (services.config().openAiConfigured()) {
-      openAi = new OpenAiProvider(vertx, services.config().openai());
-      provider = openAi;
-    } else {
-      provider = new LocalAssistant();
-    }
-    ChatService chat = new ChatService(services.chats(), provider, services.events(),
-        services.config().chat().historyMessages());
+    // the node's provider chain, shared by every instance (one breaker per provider per node)
+    ChatService chat = new ChatService(services.chats(), services.knowledge(), services.ai(), services.events(),
+        services.config().chat());
     MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.CHAT_REPLY, message ->
         timed(() -> chat.reply(message.body()))
             .onSuccess(message::reply)
@@ -50,13 +41,5 @@ public final class ChatVerticle extends VerticleBase {
     return turn.get().onComplete(ar -> services.metrics().chatTurn(ar.failed() ? "failed"
         : ar.result().getJsonObject("metadata").getBoolean("handoff", false) ? "handoff" : "answered",
         System.nanoTime() - started));
-  }
-
-  @Override
-  public Future<?> stop() {
-    if (openAi != null) {
-      openAi.close();
-    }
-    return Future.succeededFuture();
   }
 }

@@ -3,6 +3,8 @@ package com.livechat.chat;
 import com.livechat.chat.provider.AiProvider;
 import com.livechat.chat.provider.AiReply;
 import com.livechat.chat.provider.AiRequest;
+import com.livechat.chat.provider.KnowledgePassage;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -13,8 +15,10 @@ import java.util.regex.Pattern;
 
 /**
  * The embedded assistant: works offline and deterministically. It greets back, answers with the
- * sentence of its instructions that best matches the question, and says plainly that it will
- * pass the question on when nothing it knows is relevant.
+ * best-matching passage of the knowledge entries it is given (ranked by PostgreSQL full-text
+ * search), else with the sentence of its instructions that best matches the question, and says
+ * plainly that it will pass the question on when nothing it knows is relevant — a reply marked as
+ * a handoff, so that the conversation goes to a person.
  */
 public final class LocalAssistant implements AiProvider {
 
@@ -22,6 +26,13 @@ public final class LocalAssistant implements AiProvider {
 
   static final String NO_ANSWER = "I don't have information about that yet. I'll pass your question on to "
       + "the team, and someone will get back to you.";
+
+  static final String THANKS = "You're welcome! Is there anything else I can help you with?";
+  /** What people say around the details they give: "my email is …", "reach me on my mobile …". */
+  private static final Set<String> CONTACT_WORDS = Set.of("email", "mail", "phone", "number", "name", "call", "reach",
+      "contact", "address", "mobile", "cell", "telephone", "tel", "on", "at", "via");
+  static final String NOTED = "Thank you, I've noted your details. How else can I help you?";
+  static final String TELL_ME_MORE = "Could you tell me a little more about what you are looking for?";
 
   private static final Pattern WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
   private static final Pattern SENTENCE = Pattern.compile("(?<=[.!?])\\s+|\\n+");
@@ -38,27 +49,97 @@ public final class LocalAssistant implements AiProvider {
       "have", "has", "had", "not", "no", "yes", "so", "than", "then", "too", "very", "just", "any", "some",
       "need", "want", "like", "please", "help", "tell", "know", "get", "hi", "hello", "hey", "thanks", "thank",
       "us", "also", "all", "more", "most", "into", "out", "up", "down", "over", "under", "again", "im", "ive",
-      "assistant", "visitor", "visitors", "question", "questions", "answer", "friendly", "team", "you're");
+      "assistant", "visitor", "visitors", "question", "questions", "answer", "friendly", "team", "you're",
+      "ok", "okay", "sure", "great", "cool", "fine", "alright", "perfect", "awesome", "nice", "bye", "goodbye");
+
+  /** A passage longer than this is cut at a sentence end (or here) when quoted to a visitor. */
+  static final int PASSAGE_MAX_CHARS = 600;
+
+  private static final Pattern PARAGRAPH = Pattern.compile("\\n\\s*\\n");
 
   @Override
   public Future<AiReply> complete(AiRequest request) {
-    String answer = answer(request);
+    Answer answer = answer(request);
     int tokens = estimateTokens(request.instructions()) + estimateTokens(request.userMessage())
-        + estimateTokens(answer);
-    return Future.succeededFuture(new AiReply(answer, MODEL, tokens));
+        + estimateTokens(answer.text());
+    return Future.succeededFuture(new AiReply(answer.text(), MODEL, tokens, new JsonObject(),
+        answer.text().equals(NO_ANSWER), answer.source() == null ? List.of() : List.of(answer.source())));
   }
 
-  String answer(AiRequest request) {
+  /** @param source the knowledge entry the answer quotes, or null */
+  record Answer(String text, KnowledgePassage source) {}
+
+  Answer answer(AiRequest request) {
     Set<String> asked = contentWords(request.userMessage());
     if (asked.isEmpty() && isGreeting(request.userMessage())) {
       String greeting = request.greeting();
-      return greeting == null || greeting.isBlank() ? "Hello! How can I help you today?" : greeting;
+      return new Answer(greeting == null || greeting.isBlank() ? "Hello! How can I help you today?" : greeting, null);
+    }
+    String question = ContactExtractor.withoutContactDetails(request.userMessage());
+    if (!question.equals(request.userMessage())) {
+      // "my name is Ann, ann@example.com": the details are the message (they are stored with the conversation)
+      asked = contentWords(question);
+      asked.removeAll(CONTACT_WORDS);
+      if (asked.isEmpty()) {
+        return new Answer(NOTED, null);
+      }
+    }
+    if (asked.isEmpty()) {
+      // "thanks", "ok", "yes please": nothing to look up, and nothing to hand over
+      return new Answer(request.userMessage().toLowerCase(Locale.ROOT).contains("thank") ? THANKS : TELL_ME_MORE, null);
     }
     // the assistant's own name (usually the company's) says nothing about what was asked
     asked.removeAll(contentWords(request.assistantName() == null ? "" : request.assistantName()));
+    Answer fromKnowledge = fromKnowledge(asked, request.knowledge());
+    if (fromKnowledge != null) {
+      return fromKnowledge;
+    }
+    return new Answer(fromInstructions(asked, request.instructions()), null);
+  }
+
+  /**
+   * The best paragraph of the entries, which come best first. It "matches well" when it shares at
+   * least two of the question's content words, or all of them when the question has only one or
+   * two — so a single incidental word in a long question is not taken for an answer.
+   */
+  private static Answer fromKnowledge(Set<String> asked, List<KnowledgePassage> passages) {
+    if (asked.isEmpty() || passages == null) {
+      return null;
+    }
+    int needed = Math.min(2, asked.size());
+    Answer best = null;
+    int bestScore = 0;
+    for (KnowledgePassage passage : passages) {
+      Set<String> titleWords = contentWords(passage.title());
+      for (String paragraph : PARAGRAPH.split(passage.content())) {
+        if (paragraph.isBlank()) {
+          continue;
+        }
+        Set<String> words = contentWords(paragraph);
+        words.addAll(titleWords);
+        int score = overlap(asked, words);
+        if (score >= needed && score > bestScore) {
+          best = new Answer(quote(paragraph.strip()), passage);
+          bestScore = score;
+        }
+      }
+    }
+    return best;
+  }
+
+  private static String quote(String paragraph) {
+    if (paragraph.length() <= PASSAGE_MAX_CHARS) {
+      return paragraph;
+    }
+    String cut = paragraph.substring(0, PASSAGE_MAX_CHARS);
+    int end = Math.max(cut.lastIndexOf(". "), Math.max(cut.lastIndexOf("! "), cut.lastIndexOf("? ")));
+    return end > PASSAGE_MAX_CHARS / 3 ? cut.substring(0, end + 1) : cut.strip() + "…";
+  }
+
+  private static String fromInstructions(Set<String> asked, String instructions) {
     String best = null;
     int bestScore = 0;
-    for (String sentence : sentences(request.instructions())) {
+    for (String sentence : sentences(instructions)) {
       if (isDirectiveToAssistant(sentence)) {
         continue;
       }

@@ -25,6 +25,7 @@ public final class ConfigLoader {
 
   private static final Map<String, EnvKey> ENV_KEYS = Map.ofEntries(
       Map.entry("LIVECHAT_HTTP_PORT", new EnvKey("http.port", ConfigLoader::parsePort)),
+      Map.entry("LIVECHAT_HTTP_TRUSTED_PROXIES", new EnvKey("http.trustedProxies", ConfigLoader::parseList)),
       Map.entry("LIVECHAT_DATA_DIR", new EnvKey("dataDir", v -> v)),
       Map.entry("LIVECHAT_DB_URL", new EnvKey("db.url", v -> v)),
       Map.entry("LIVECHAT_CLUSTER", new EnvKey("cluster.enabled", ConfigLoader::parseBoolean)),
@@ -32,6 +33,7 @@ public final class ConfigLoader {
       Map.entry("LIVECHAT_CLUSTER_PORT", new EnvKey("cluster.port", ConfigLoader::parsePort)),
       Map.entry("LIVECHAT_CLUSTER_MEMBERS", new EnvKey("cluster.members", ConfigLoader::parseList)),
       Map.entry("LIVECHAT_JWT_SECRET", new EnvKey("auth.jwtSecret", v -> v)),
+      Map.entry("LIVECHAT_ADMIN_KEY", new EnvKey("admin.key", v -> v)),
       Map.entry("LIVECHAT_AI_OPENAI_BASE_URL", new EnvKey("ai.openai.baseUrl", v -> v)),
       Map.entry("LIVECHAT_AI_OPENAI_API_KEY", new EnvKey("ai.openai.apiKey", v -> v)),
       Map.entry("LIVECHAT_AI_OPENAI_MODEL", new EnvKey("ai.openai.model", v -> v)));

@@ -5,6 +5,7 @@ import com.livechat.auth.DashboardAuth;
 import com.livechat.http.ApiError;
 import com.livechat.http.Responses;
 import com.livechat.store.Timestamps;
+import com.livechat.usage.UsagePeriod;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -52,12 +53,11 @@ public final class AnalyticsRoutes {
 
   private Future<JsonObject> usage(RoutingContext ctx) {
     String tenantId = DashboardAuth.principal(ctx).tenantId();
-    String period = Timestamps.period(OffsetDateTime.now(ZoneOffset.UTC));
-    // null limits: this server does not cap usage yet (plans and limits come with the assistant engine)
-    JsonObject limits = new JsonObject().putNull("messagesPerMonth").putNull("tokensPerMonth")
-        .putNull("voiceCallsPerMonth");
-    return services.analytics().usage(tenantId, period)
-        .map(usage -> new JsonObject().put("period", period).put("usage", usage).put("limits", limits));
+    String period = UsagePeriod.current();
+    // limits: the ones in effect now (plan, then the operator's override); null = unlimited
+    return services.usage().usage(tenantId, period)
+        .compose(usage -> services.usage().limits(tenantId).map(limits -> new JsonObject()
+            .put("period", period).put("plan", limits.plan()).put("usage", usage).put("limits", limits.effective())));
   }
 
   private static OffsetDateTime instant(RoutingContext ctx, String param) {

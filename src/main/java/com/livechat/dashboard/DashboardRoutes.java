@@ -25,5 +25,6 @@ public final class DashboardRoutes {
     new TeamRoutes(vertx, services).mount(router, body, auth);
     new TenantRoutes(vertx, services).mount(router, body, auth);
     new AssistantRoutes(vertx, services).mount(router, body, auth);
+    new KnowledgeRoutes(services).mount(router, body, auth);
   }
 }

@@ -16,9 +16,12 @@ import java.util.regex.Pattern;
 /**
  * The body of PUT /api/tenant/config, validated field by field: the widget config that GET
  * /api/widgets/:id/config serves, plus the origins allowed to embed the widget. It replaces the
- * whole config: an absent optional field takes its default.
+ * whole config: an absent optional field takes its default. The one exception is
+ * {@code searchLanguage}, the knowledge base's text-search configuration: it is not part of the
+ * widget config (GET /api/tenant shows it beside the config), so an absent one is left unchanged.
  */
-record TenantConfigInput(String name, String assistantId, JsonObject widgetConfig, List<String> allowedOrigins) {
+record TenantConfigInput(String name, String assistantId, JsonObject widgetConfig, List<String> allowedOrigins,
+    String searchLanguage) {
 
   static final int NAME_MAX = 100;
   static final int ASSISTANT_ID_MAX = 128;
@@ -27,11 +30,15 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
   static final int ORIGIN_MAX = 255;
   static final String DEFAULT_COLOR = "#3B82F6";
   static final String DEFAULT_POSITION = "bottom-right";
+  static final int SEARCH_LANGUAGE_MAX = 63;
 
-  private static final Set<String> FIELDS = Set.of("name", "assistantId", "widget", "branding", "allowedOrigins");
+  private static final Set<String> FIELDS = Set.of("name", "assistantId", "widget", "branding", "allowedOrigins",
+      "searchLanguage");
   private static final Set<String> WIDGET_FIELDS = Set.of("primaryColor", "position");
   private static final Set<String> BRANDING_FIELDS = Set.of("logo");
   private static final Set<String> POSITIONS = Set.of("bottom-right", "bottom-left");
+  // the shape of a PostgreSQL text-search configuration name; whether it exists is checked in the store
+  private static final Pattern SEARCH_LANGUAGE = Pattern.compile("[a-z][a-z0-9_]{0," + (SEARCH_LANGUAGE_MAX - 1) + "}");
   private static final Pattern COLOR = Pattern.compile("#[0-9A-Fa-f]{6}");
   private static final String LABEL = "[a-z0-9](?:[a-z0-9-]*[a-z0-9])?";
   // scheme://host[:port] as browsers serialize an Origin header (lower case, no path)
@@ -54,12 +61,19 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
             .put("primaryColor", primaryColor(widget.getValue("primaryColor")))
             .put("position", position(widget.getValue("position"))))
         .put("branding", new JsonObject().put("logo", logo(branding.getValue("logo"))));
-    return new TenantConfigInput(name, assistantId, config, origins(body.getValue("allowedOrigins")));
+    return new TenantConfigInput(name, assistantId, config, origins(body.getValue("allowedOrigins")),
+        searchLanguage(body.getValue("searchLanguage")));
   }
 
-  /** The config as PUT takes it and GET /api/tenant shows it. */
+  /** The config as PUT takes it and GET /api/tenant shows it; searchLanguage only when it was given. */
   JsonObject toJson() {
-    return widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins));
+    JsonObject json = widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins));
+    return searchLanguage == null ? json : json.put("searchLanguage", searchLanguage);
+  }
+
+  static ApiError invalidSearchLanguage(String allowed) {
+    return ApiError.invalid("invalid_search_language", "searchLanguage must be one of the text-search "
+        + "configurations of the database: " + allowed + ".");
   }
 
   private static String assistantId(JsonObject body) {
@@ -87,6 +101,21 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
     }
     onlyKnownFields(json, fields, "invalid_" + field, field + ".");
     return json;
+  }
+
+  /** Case-insensitive; null when absent (the tenant's language is kept). */
+  private static String searchLanguage(Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof String s) {
+      String language = s.toLowerCase(Locale.ROOT);
+      if (SEARCH_LANGUAGE.matcher(language).matches()) {
+        return language;
+      }
+    }
+    throw ApiError.invalid("invalid_search_language", "searchLanguage must be the name of a text-search "
+        + "configuration of the database, such as english, german, french or simple.");
   }
 
   private static String primaryColor(Object value) {

@@ -51,7 +51,8 @@ public final class TenantRoutes {
     principal.requireManager();
     TenantConfigInput input = TenantConfigInput.parse(Bodies.object(ctx));
     String tenantId = principal.tenantId();
-    return store.updateConfig(tenantId, input.name(), input.widgetConfig(), input.allowedOrigins(), input.assistantId())
+    return store.updateConfig(tenantId, input.name(), input.widgetConfig(), input.allowedOrigins(), input.assistantId(),
+            input.searchLanguage())
         .compose(outcome -> switch (outcome) {
           case UPDATED -> {
             TenantChanges.announce(vertx, services, tenantId);
@@ -60,6 +61,8 @@ public final class TenantRoutes {
           case NO_SUCH_ASSISTANT -> Future.failedFuture(
               ApiError.notFound("assistant_not_found", "assistantId is not one of your assistants."));
           case NO_SUCH_TENANT -> Future.failedFuture(tenantNotFound());
+          case NO_SUCH_SEARCH_LANGUAGE -> store.searchLanguages().compose(names -> Future.failedFuture(
+              TenantConfigInput.invalidSearchLanguage(String.join(", ", names))));
         });
   }
 

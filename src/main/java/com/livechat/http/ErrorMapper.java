@@ -1,5 +1,7 @@
 package com.livechat.http;
 
+import com.livechat.usage.UsageLimitExceeded;
+import com.livechat.usage.UsagePeriod;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
@@ -11,6 +13,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
 import java.net.ConnectException;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +33,10 @@ public final class ErrorMapper {
     }
     if (failure instanceof ReplyException reply) {
       return fromReply(reply);
+    }
+    if (failure instanceof UsageLimitExceeded spent) {
+      return ApiError.tooMany("usage_limit_exceeded", spent.getMessage(),
+          UsagePeriod.secondsToNextPeriod(OffsetDateTime.now(ZoneOffset.UTC)));
     }
     if (failure instanceof DecodeException) {
       return ApiError.invalid("invalid_json", "The request body is not valid JSON.");

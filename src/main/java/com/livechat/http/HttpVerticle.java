@@ -2,6 +2,7 @@ package com.livechat.http;
 
 import com.livechat.Services;
 import com.livechat.account.AccountRoutes;
+import com.livechat.admin.AdminRoutes;
 import com.livechat.dashboard.DashboardRoutes;
 import com.livechat.ops.OpsRoutes;
 import com.livechat.realtime.TenantSocketHandler;
@@ -41,6 +42,7 @@ public final class HttpVerticle extends VerticleBase {
     new OpsRoutes(services.readiness(), services.metrics()).mount(router);
     new AccountRoutes(vertx, services).mount(router, body);
     new DashboardRoutes(vertx, services).mount(router, body);
+    new AdminRoutes(services).mount(router, body);
     new TenantSocketHandler(vertx, services).mount(router);
 
     router.route().failureHandler(ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null

@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The node's meters, exposed in Prometheus text format on GET /metrics. */
@@ -28,6 +30,8 @@ public final class Metrics {
   private final Counter eventsDelivered;
   private final Counter slowSocketsClosed;
   private final Counter busEventsReceived;
+  /** By provider name, or provider and failure reason: both sets are small and fixed by config. */
+  private final Map<String, Counter> aiCounters = new ConcurrentHashMap<>();
 
   public Metrics() {
     new ClassLoaderMetrics().bindTo(registry);
@@ -75,6 +79,20 @@ public final class Metrics {
     trackBatch.record(rows);
   }
 
+  /** A chat reply written by this provider ("local" for the local assistant). */
+  public void aiReply(String provider) {
+    aiCounters.computeIfAbsent(provider, p -> Counter.builder("livechat_ai_replies").tag("provider", p)
+        .description("chat replies by the AI provider that wrote them").register(registry)).increment();
+  }
+
+  /** A remote AI provider gave no reply and the chain moved on; reason is an AiProviderException.Reason label. */
+  public void aiProviderFailure(String provider, String reason) {
+    aiCounters.computeIfAbsent(provider + '\n' + reason, k -> Counter.builder("livechat_ai_provider_failures")
+        .tag("provider", provider).tag("reason", reason)
+        .description("AI provider failures that moved a chat turn to the next provider").register(registry))
+        .increment();
+  }
+
   public void eventSent() {
     eventsDelivered.increment();
   }
@@ -87,7 +105,13 @@ public final class Metrics {
     slowSocketsClosed.increment();
   }
 
-  public void socketOpened() {
+  /** The counter of requests refused by one rate limit: {@code livechat_rate_limited_total{limit=...}}. */
+  public Counter rateLimited(String limit) {
+    return Counter.builder("livechat_rate_limited").tag("limit", limit)
+        .description("requests refused with 429 rate_limited").register(registry);
+  }
+
+    public void socketOpened() {
     sockets.incrementAndGet();
   }
 

@@ -25,10 +25,11 @@ public final class AccountStore {
       String userId,
       String email,
       String passwordHash,
-      byte[] widgetTokenHash) {}
+      byte[] widgetTokenHash,
+      String plan) {}
 
   private static final String INSERT_TENANT =
-      "INSERT INTO tenants (id, name, widget_config) VALUES ($1, $2, $3)";
+      "INSERT INTO tenants (id, name, widget_config, plan) VALUES ($1, $2, $3, $4)";
   private static final String INSERT_ASSISTANT =
       "INSERT INTO assistants (id, tenant_id, name, instructions, model, greeting, temperature, max_tokens, "
           + "qualification) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
@@ -48,7 +49,7 @@ public final class AccountStore {
   public Future<Void> createTenant(NewTenant t) {
     Assistant a = t.assistant();
     return pool.withTransaction(tx -> tx.preparedQuery(INSERT_TENANT)
-            .execute(Tuple.of(t.tenantId(), t.companyName(), t.widgetConfig()))
+            .execute(Tuple.of(t.tenantId(), t.companyName(), t.widgetConfig(), t.plan()))
         .compose(x -> tx.preparedQuery(INSERT_ASSISTANT).execute(Tuple.from(new Object[] {
             a.id(), t.tenantId(), a.name(), a.instructions(), a.model(), a.greeting(), a.temperature(),
             a.maxTokens(), a.qualification()})))

@@ -7,7 +7,7 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 
-/** Counts over a tenant's tracked events, conversations and messages; and its monthly usage. */
+/** Counts over a tenant's tracked events, conversations and messages. */
 public final class AnalyticsStore {
 
   private static final String EVENTS =
@@ -20,8 +20,6 @@ public final class AnalyticsStore {
       "SELECT count(*) FROM messages WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3";
   private static final String QUALIFIED =
       "SELECT count(*) FROM conversations WHERE tenant_id = $1 AND qualified_at >= $2 AND qualified_at < $3";
-  private static final String USAGE =
-      "SELECT messages, tokens, voice_calls FROM usage WHERE tenant_id = $1 AND period = $2";
 
   private final Pool pool;
 
@@ -55,17 +53,5 @@ public final class AnalyticsStore {
           return pool.preparedQuery(QUALIFIED).execute(window);
         })
         .map(rows -> out.put("qualified", rows.iterator().next().getLong(0)));
-  }
-
-  /** {"messages", "tokens", "voiceCalls"} of one period ("YYYY-MM"), zeros when nothing was used. */
-  public Future<JsonObject> usage(String tenantId, String period) {
-    return pool.preparedQuery(USAGE).execute(Tuple.of(tenantId, period)).map(rows -> {
-      if (rows.size() == 0) {
-        return new JsonObject().put("messages", 0L).put("tokens", 0L).put("voiceCalls", 0L);
-      }
-      Row r = rows.iterator().next();
-      return new JsonObject().put("messages", r.getLong("messages")).put("tokens", r.getLong("tokens"))
-          .put("voiceCalls", r.getLong("voice_calls"));
-    });
   }
 }

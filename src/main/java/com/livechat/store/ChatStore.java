@@ -11,8 +11,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.Function;
+import com.livechat.usage.UsageLimitExceeded;
+import com.livechat.usage.UsagePeriod;
 
-/** Assistants, conversations, messages and their usage counters, always scoped by tenant. */
+/** Assistants, conversations, messages and the usage they count, always scoped by tenant. */
 public final class ChatStore {
 
   private static final String ASSISTANT =
@@ -31,19 +33,47 @@ public final class ChatStore {
   private static final String RECENT_MESSAGES =
       "SELECT " + Message.COLUMNS + " FROM messages WHERE tenant_id = $1 AND conversation_id = $2 "
           + "ORDER BY seq DESC LIMIT $3";
-  private static final String COUNT_USAGE =
-      "INSERT INTO usage AS u (tenant_id, period, messages, tokens, voice_calls) "
-          + "VALUES ($1, to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM'), $2, $3, $4) "
-          + "ON CONFLICT (tenant_id, period) DO UPDATE SET messages = u.messages + $2, "
-          + "tokens = u.tokens + $3, voice_calls = u.voice_calls + $4";
+  // only when a value changes: an update that repeats what is known emits no event
+  private static final String MERGE_CONTACT =
+      "UPDATE conversations SET contact_data = contact_data || $3, updated_at = now() "
+          + "WHERE tenant_id = $1 AND id = $2 AND NOT contact_data @> $3 RETURNING " + Conversation.COLUMNS;
+  // the row lock makes this flip once: a concurrent turn re-checks NOT qualified after the first commits
+  private static final String QUALIFY =
+      "UPDATE conversations SET qualified = true, qualified_at = now(), updated_at = now() "
+          + "WHERE tenant_id = $1 AND id = $2 AND NOT qualified AND cardinality($3::text[]) > 0 "
+          + "AND contact_data ?& $3::text[] RETURNING " + Conversation.COLUMNS;
+  private static final String HAND_OFF =
+      "UPDATE conversations SET ai_enabled = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND ai_enabled "
+          + "RETURNING " + Conversation.COLUMNS;
 
   /** A message as it was stored, with its conversation as it stands after it. */
   public record Stored(Conversation conversation, Message message) {}
 
-  private final Pool pool;
+  /**
+   * Contact details learnt in a turn, to merge into the conversation's contact_data, and the
+   * assistant's required fields: the first time all of them are known the conversation is qualified.
+   */
+  public record ContactUpdate(JsonObject fields, List<String> requiredFields) {
+    public static final ContactUpdate NONE = new ContactUpdate(new JsonObject(), List.of());
 
-  public ChatStore(Pool pool) {
+    boolean isEmpty() {
+      return fields == null || fields.isEmpty();
+    }
+  }
+
+  /**
+   * How a turn ends: the assistant's reply (null when it has none), what it cost, the contact
+   * details it learnt, and, when the conversation goes to a human, the note staff see.
+   */
+  public record TurnEnd(String replyText, JsonObject replyMetadata, long tokens, ContactUpdate contact,
+      String handoffNote) {}
+
+  private final Pool pool;
+  private final UsageStore usage;
+
+  public ChatStore(Pool pool, UsageStore usage) {
     this.pool = pool;
+    this.usage = usage;
   }
 
   public Future<Assistant> findAssistant(String tenantId, String assistantId) {
@@ -56,49 +86,72 @@ public final class ChatStore {
         .map(rows -> first(rows, Conversation::from));
   }
 
-  /** Opens a conversation (conversation:new). */
-  public Future<Changes<Conversation>> createConversation(String tenantId, String assistantId, String sessionId,
-      String channel) {
-    return pool.withTransaction(tx -> insertConversation(tx, tenantId, assistantId, sessionId, channel)
-        .compose(c -> EventLog.append(tx, tenantId, TenantEvent.CONVERSATION_NEW, c.toJson())
-            .map(e -> new Changes<>(c, List.of(e)))));
-  }
-
   /**
-   * Stores a visitor's message, creating the conversation first when {@code existing} is null,
-   * and counts one message of usage — all in one transaction with its events
-   * (conversation:new when created, message:new).
+   * Stores a visitor's message, creating the conversation first when {@code existing} is null, counts
+   * it against the tenant's monthly limits (with {@code needsTokens}, also requires AI tokens left),
+   * and merges the contact details found in it — all in one transaction with its events
+   * (conversation:new when created, message:new, conversation:updated / conversation:qualified
+   * when the contact changed). Fails with {@link UsageLimitExceeded}, storing nothing, when the
+   * tenant's limits are spent.
    */
   public Future<Changes<Stored>> acceptVisitorMessage(String tenantId, Conversation existing, String assistantId,
-      String sessionId, String content) {
+      String sessionId, String content, ContactUpdate contact, boolean needsTokens) {
+    String period = UsagePeriod.current();
     return pool.withTransaction(tx -> {
-      List<String> types = new ArrayList<>();
-      List<JsonObject> data = new ArrayList<>();
+      Events events = new Events();
       Future<Conversation> conversation = existing != null
           ? Future.succeededFuture(existing)
-          : insertConversation(tx, tenantId, assistantId, sessionId, "chat").onSuccess(c -> {
-            types.add(TenantEvent.CONVERSATION_NEW);
-            data.add(c.toJson());
-          });
+          : insertConversation(tx, tenantId, assistantId, sessionId, "chat")
+              .onSuccess(c -> events.add(TenantEvent.CONVERSATION_NEW, c.toJson()));
       return conversation
           .compose(c -> insertMessage(tx, tenantId, c.id(), "visitor", content, new JsonObject()))
-          .compose(stored -> countUsage(tx, tenantId, 1, 0, 0)
-              .compose(v -> {
-                types.add(TenantEvent.MESSAGE_NEW);
-                data.add(stored.message().toJson());
-                return EventLog.appendAll(tx, tenantId, types, data);
-              })
-              .map(events -> new Changes<>(stored, events)));
+          .compose(stored -> usage.consume(tx, tenantId, period, 1, 0, needsTokens).compose(allowed -> {
+            if (!allowed) {
+              return Future.failedFuture(new UsageLimitExceeded("This workspace has used its monthly "
+                  + (needsTokens ? "messages or AI tokens" : "messages") + " for " + period
+                  + "; the allowance renews at the start of next month."));
+            }
+            events.add(TenantEvent.MESSAGE_NEW, stored.message().toJson());
+            return applyContact(tx, tenantId, stored.conversation(), contact, events)
+                .map(c -> new Stored(c, stored.message()));
+          }))
+          .compose(stored -> events.append(tx, tenantId).map(appended -> new Changes<>(stored, appended)));
     });
   }
 
-  /** Stores the assistant's reply and counts the tokens it cost, in one transaction (message:new). */
-  public Future<Changes<Stored>> storeAssistantReply(String tenantId, String conversationId, String content,
-      JsonObject metadata, int tokens) {
-    return pool.withTransaction(tx -> insertMessage(tx, tenantId, conversationId, "assistant", content, metadata)
-        .compose(stored -> countUsage(tx, tenantId, 0, tokens, 0)
-            .compose(v -> EventLog.append(tx, tenantId, TenantEvent.MESSAGE_NEW, stored.message().toJson()))
-            .map(e -> new Changes<>(stored, List.of(e)))));
+  /**
+   * Ends a turn in one transaction: stores the assistant's reply (message:new), counts its tokens,
+   * merges the contact details it learnt, and hands the conversation to a human when {@code
+   * handoffNote} is set (ai_enabled off, the note as a system message; conversation:updated). The
+   * returned message is the reply, null when there was none.
+   */
+  public Future<Changes<Stored>> endTurn(String tenantId, String conversationId, TurnEnd end) {
+    String period = UsagePeriod.current();
+    return pool.withTransaction(tx -> {
+      Events events = new Events();
+      Future<Stored> reply = end.replyText() == null
+          ? findConversation(tx, tenantId, conversationId).map(c -> new Stored(c, null))
+          : insertMessage(tx, tenantId, conversationId, "assistant", end.replyText(), end.replyMetadata())
+              .onSuccess(stored -> events.add(TenantEvent.MESSAGE_NEW, stored.message().toJson()));
+      return reply
+          .compose(stored -> usage.addTokens(tx, tenantId, period, end.tokens())
+              .compose(v -> applyContact(tx, tenantId, stored.conversation(), end.contact(), events))
+              .compose(c -> end.handoffNote() == null ? Future.succeededFuture(c)
+                  : handOff(tx, tenantId, c, end.handoffNote(), events))
+              .map(c -> new Stored(c, stored.message())))
+          .compose(stored -> events.append(tx, tenantId).map(appended -> new Changes<>(stored, appended)));
+    });
+  }
+
+  /** Opens a voice conversation, counting one voice call against the tenant's limits (conversation:new). */
+  public Future<Changes<Conversation>> startVoiceConversation(String tenantId, String assistantId, String sessionId) {
+    String period = UsagePeriod.current();
+    return pool.withTransaction(tx -> usage.consume(tx, tenantId, period, 0, 1, false)
+        .compose(allowed -> allowed ? insertConversation(tx, tenantId, assistantId, sessionId, "voice")
+            : Future.failedFuture(new UsageLimitExceeded("This workspace has used its monthly voice calls for "
+                + period + "; the allowance renews at the start of next month.")))
+        .compose(c -> EventLog.append(tx, tenantId, TenantEvent.CONVERSATION_NEW, c.toJson())
+            .map(e -> new Changes<>(c, List.of(e)))));
   }
 
   /** The last {@code limit} messages of a conversation, oldest first. */
@@ -130,9 +183,91 @@ public final class ChatStore {
             .map(rows -> new Stored(Conversation.from(rows.iterator().next()), message)));
   }
 
-  private static Future<Void> countUsage(SqlConnection tx, String tenantId, long messages, long tokens,
-      long voiceCalls) {
-    return tx.preparedQuery(COUNT_USAGE).execute(Tuple.of(tenantId, messages, tokens, voiceCalls)).mapEmpty();
+  /**
+   * Merges learnt contact details (conversation:updated when a value changed), then qualifies the
+   * conversation the first time all required fields are known (conversation:qualified, once).
+   */
+  private static Future<Conversation> applyContact(SqlConnection tx, String tenantId, Conversation c,
+      ContactUpdate contact, Events events) {
+    if (contact == null || contact.isEmpty()) {
+      return Future.succeededFuture(c);
+    }
+    return tx.preparedQuery(MERGE_CONTACT).execute(Tuple.of(tenantId, c.id(), contact.fields()))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(c);
+          }
+          Conversation merged = Conversation.from(rows.iterator().next());
+          events.conversationChanged(merged);
+          if (contact.requiredFields().isEmpty()) {
+            return Future.succeededFuture(merged);
+          }
+          return tx.preparedQuery(QUALIFY)
+              .execute(Tuple.of(tenantId, c.id(), contact.requiredFields().toArray(new String[0])))
+              .map(q -> {
+                if (q.size() == 0) {
+                  return merged;
+                }
+                Conversation qualified = Conversation.from(q.iterator().next());
+                events.conversationChanged(qualified);
+                events.qualified(qualified);
+                return qualified;
+              });
+        });
+  }
+
+  private static Future<Conversation> handOff(SqlConnection tx, String tenantId, Conversation c, String note,
+      Events events) {
+    return tx.preparedQuery(HAND_OFF).execute(Tuple.of(tenantId, c.id())).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture(c); // an agent took it over meanwhile
+      }
+      return insertMessage(tx, tenantId, c.id(), "system", note, new JsonObject().put("handoff", true))
+          .map(stored -> {
+            events.add(TenantEvent.MESSAGE_NEW, stored.message().toJson());
+            events.conversationChanged(stored.conversation());
+            return stored.conversation();
+          });
+    });
+  }
+
+  private static Future<Conversation> findConversation(SqlConnection tx, String tenantId, String conversationId) {
+    return tx.preparedQuery(CONVERSATION).execute(Tuple.of(tenantId, conversationId))
+        .map(rows -> first(rows, Conversation::from));
+  }
+
+  /**
+   * The events of one transaction, in order; a conversation changed several times in it is announced
+   * once (conversation:updated, with its final state), after the messages.
+   */
+  private static final class Events {
+    private final List<String> types = new ArrayList<>();
+    private final List<JsonObject> data = new ArrayList<>();
+    private Conversation changed;
+    private Conversation qualified;
+
+    void add(String type, JsonObject json) {
+      types.add(type);
+      data.add(json);
+    }
+
+    void conversationChanged(Conversation c) {
+      changed = c;
+    }
+
+    void qualified(Conversation c) {
+      qualified = c;
+    }
+
+    Future<List<TenantEvent>> append(SqlConnection tx, String tenantId) {
+      if (changed != null) {
+        add(TenantEvent.CONVERSATION_UPDATED, changed.toJson());
+      }
+      if (qualified != null) {
+        add(TenantEvent.CONVERSATION_QUALIFIED, qualified.toJson());
+      }
+      return EventLog.appendAll(tx, tenantId, types, data);
+    }
   }
 
   private static <T> T first(RowSet<Row> rows, Function<Row, T> mapper) {

@@ -7,14 +7,20 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /** A tenant's settings as the dashboard reads and changes them: widget config, origins, tokens. */
 public final class TenantStore {
 
-  /** The tenant as GET /api/tenant shows it. */
-  public record Settings(String id, String name, String plan, JsonObject widgetConfig, List<String> allowedOrigins) {
+  /**
+   * The tenant as GET /api/tenant shows it.
+   *
+   * @param searchLanguage the text-search configuration of its knowledge base (english, german, ...)
+   */
+  public record Settings(String id, String name, String plan, JsonObject widgetConfig, List<String> allowedOrigins,
+      String searchLanguage) {
 
     /** The widget config with the allowed origins, the shape PUT /api/tenant/config takes. */
     public JsonObject configJson() {
@@ -22,19 +28,21 @@ public final class TenantStore {
     }
 
     public JsonObject toJson() {
-      return new JsonObject().put("id", id).put("name", name).put("plan", plan).put("config", configJson());
+      return new JsonObject().put("id", id).put("name", name).put("plan", plan).put("config", configJson())
+          .put("searchLanguage", searchLanguage);
     }
 
     static Settings from(Row r) {
       String[] origins = r.getArrayOfStrings("allowed_origins");
       return new Settings(r.getString("id"), r.getString("name"), r.getString("plan"),
-          r.getJsonObject("widget_config"), origins == null ? List.of() : Arrays.asList(origins));
+          r.getJsonObject("widget_config"), origins == null ? List.of() : Arrays.asList(origins),
+          r.getString("search_config"));
     }
   }
 
-  public enum ConfigUpdate { UPDATED, NO_SUCH_TENANT, NO_SUCH_ASSISTANT }
+  public enum ConfigUpdate { UPDATED, NO_SUCH_TENANT, NO_SUCH_ASSISTANT, NO_SUCH_SEARCH_LANGUAGE }
 
-  private static final String COLUMNS = "id, name, plan, widget_config, allowed_origins";
+  private static final String COLUMNS = "id, name, plan, widget_config, allowed_origins, search_config";
   private static final String FIND = "SELECT " + COLUMNS + " FROM tenants WHERE id = $1";
   // FOR SHARE: the assistant cannot be deleted before this transaction commits (its delete then
   // clears the config again), so a stored config never names a deleted assistant
@@ -42,6 +50,18 @@ public final class TenantStore {
       "SELECT id FROM assistants WHERE tenant_id = $1 AND id = $2 FOR SHARE";
   private static final String UPDATE_CONFIG =
       "UPDATE tenants SET name = $2, widget_config = $3, allowed_origins = $4, updated_at = now() WHERE id = $1";
+  // the languages a tenant may choose: pg_catalog's text-search configurations
+  private static final String SEARCH_CONFIG_EXISTS =
+      "SELECT 1 FROM pg_ts_config WHERE cfgname = $1 AND cfgnamespace = 'pg_catalog'::regnamespace";
+  private static final String SEARCH_CONFIGS =
+      "SELECT cfgname::text FROM pg_ts_config WHERE cfgnamespace = 'pg_catalog'::regnamespace ORDER BY cfgname";
+  // Before a re-index: an assistant's delete locks the assistant, then its entries (cascade), then
+  // the tenant (to unset it in the widget config); a re-index locks the tenant, then every entry.
+  // Holding all the tenant's assistants first makes a concurrent delete wait (or be waited for)
+  // instead of deadlocking. FOR SHARE does not block conversations or knowledge creates.
+  private static final String LOCK_ASSISTANTS = "SELECT id FROM assistants WHERE tenant_id = $1 ORDER BY id FOR SHARE";
+  private static final String UPDATE_SEARCH_CONFIG =
+      "UPDATE tenants SET search_config = $2 WHERE id = $1 AND search_config <> $2";
   private static final String LOCK_TENANT = "SELECT id FROM tenants WHERE id = $1 FOR UPDATE";
   // LEAST: a rotation never extends an expiry set by an earlier one
   private static final String EXPIRE_LIVE_TOKENS =
@@ -68,13 +88,42 @@ public final class TenantStore {
    */
   public Future<ConfigUpdate> updateConfig(String tenantId, String name, JsonObject widgetConfig,
       List<String> allowedOrigins, String assistantId) {
+    return updateConfig(tenantId, name, widgetConfig, allowedOrigins, assistantId, null);
+  }
+
+  /**
+   * As above, and when {@code searchLanguage} is not null (null keeps the current one), sets the
+   * tenant's text-search configuration and re-indexes its knowledge entries with it, all in one
+   * transaction. It must name one of pg_catalog's configurations ({@link #searchLanguages()}).
+   */
+  public Future<ConfigUpdate> updateConfig(String tenantId, String name, JsonObject widgetConfig,
+      List<String> allowedOrigins, String assistantId, String searchLanguage) {
     return pool.withTransaction(tx -> {
       Future<Boolean> assistantFound = assistantId == null ? Future.succeededFuture(true)
           : tx.preparedQuery(LOCK_ASSISTANT).execute(Tuple.of(tenantId, assistantId)).map(rows -> rows.size() > 0);
-      return assistantFound.compose(found -> !found ? Future.succeededFuture(ConfigUpdate.NO_SUCH_ASSISTANT)
+      Future<ConfigUpdate> checked = assistantFound.compose(found -> !found
+          ? Future.succeededFuture(ConfigUpdate.NO_SUCH_ASSISTANT)
+          : searchLanguage == null ? Future.succeededFuture(ConfigUpdate.UPDATED)
+              : tx.preparedQuery(SEARCH_CONFIG_EXISTS).execute(Tuple.of(searchLanguage))
+                  .compose(rows -> rows.size() == 0 ? Future.succeededFuture(ConfigUpdate.NO_SUCH_SEARCH_LANGUAGE)
+                      : tx.preparedQuery(LOCK_ASSISTANTS).execute(Tuple.of(tenantId)).map(x -> ConfigUpdate.UPDATED)));
+      return checked.compose(ok -> ok != ConfigUpdate.UPDATED ? Future.succeededFuture(ok)
           : tx.preparedQuery(UPDATE_CONFIG)
               .execute(Tuple.of(tenantId, name, widgetConfig, allowedOrigins.toArray(String[]::new)))
-              .map(rows -> rows.rowCount() > 0 ? ConfigUpdate.UPDATED : ConfigUpdate.NO_SUCH_TENANT));
+              .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(ConfigUpdate.NO_SUCH_TENANT)
+                  : searchLanguage == null ? Future.succeededFuture(ConfigUpdate.UPDATED)
+                      : tx.preparedQuery(UPDATE_SEARCH_CONFIG).execute(Tuple.of(tenantId, searchLanguage))
+                          .compose(x -> KnowledgeStore.reindex(tx, tenantId, searchLanguage))
+                          .map(x -> ConfigUpdate.UPDATED)));
+    });
+  }
+
+  /** The names a tenant's search language may take, sorted (english, french, german, simple, ...). */
+  public Future<List<String>> searchLanguages() {
+    return pool.query(SEARCH_CONFIGS).execute().map(rows -> {
+      List<String> names = new ArrayList<>(rows.size());
+      rows.forEach(row -> names.add(row.getString(0)));
+      return names;
     });
   }
 

@@ -8,6 +8,7 @@ import com.livechat.http.ApiError;
 import com.livechat.http.Bodies;
 import com.livechat.http.ErrorMapper;
 import com.livechat.http.Responses;
+import com.livechat.ratelimit.RateLimiters;
 import com.livechat.store.Assistant;
 import com.livechat.store.TrackStore;
 import io.vertx.core.Context;
@@ -188,6 +189,10 @@ public final class WidgetRoutes {
           .put("assistantId", Bodies.optionalString(body, "assistantId"))
           .put("conversationId", Bodies.optionalString(body, "conversationId"))
           .put("defaultAssistantId", widget.tenant().defaultAssistantId());
+      // only a valid message costs a token (a 400 does not), and it stays spent whatever happens next
+      RateLimiters limits = services.rateLimits();
+      limits.takeBoth(RateLimiters.Limit.CHAT_SESSION, widget.tenant().id() + "/" + request.getString("sessionId"),
+          RateLimiters.Limit.CHAT_IP, limits.clientKey(c.request()));
       return vertx.eventBus().<JsonObject>request(Addresses.CHAT_REPLY, request, chatDelivery)
           .map(reply -> reply.body());
     });
@@ -226,7 +231,7 @@ public final class WidgetRoutes {
     if (assistant.phoneNumbers().isEmpty()) {
       return Future.failedFuture(ApiError.invalid("voice_not_configured", "This assistant has no phone number."));
     }
-    return services.chats().createConversation(tenantId, assistant.id(), sessionId, "voice")
+    return services.chats().startVoiceConversation(tenantId, assistant.id(), sessionId)
         .map(changes -> {
           services.events().publish(changes.events());
           return changes.value();

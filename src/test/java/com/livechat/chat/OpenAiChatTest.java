@@ -30,8 +30,10 @@ class OpenAiChatTest {
   void start() {
     openAi = new FakeOpenAi();
     JsonObject config = TestServer.config(TestDatabase.createDatabase());
+    // fast retries and a breaker that stays closed, so that each test sees the provider as it is set
     config.getJsonObject("ai").getJsonObject("openai").put("baseUrl", openAi.baseUrl()).put("apiKey", "sk-test")
-        .put("model", "gpt-4o-mini").put("timeoutMs", 2000);
+        .put("model", "gpt-4o-mini").put("timeoutMs", 2000).put("retryBaseMs", 10).put("retryMaxMs", 50)
+        .put("breakerMaxFailures", 1000);
     server = TestServer.start(config);
     api = new Api(server.port());
     JsonObject tenant = api.signup("openai@example.com").getJsonObject("tenant");
@@ -47,8 +49,7 @@ class OpenAiChatTest {
 
   @BeforeEach
   void reset() {
-    openAi.mode = FakeOpenAi.Mode.OK;
-    openAi.requests.clear();
+    openAi.reset();
   }
 
   @Test
@@ -58,7 +59,7 @@ class OpenAiChatTest {
     assertThat(r.status()).as(r.text()).isEqualTo(200);
     assertThat(r.json().getString("message")).isEqualTo("Our plans start at 10 dollars.");
     assertThat(r.json().getJsonObject("metadata"))
-        .isEqualTo(new JsonObject().put("model", "gpt-4o-mini-0125").put("tokens", 150));
+        .isEqualTo(new JsonObject().put("model", "gpt-4o-mini-0125").put("tokens", 150).put("sources", new JsonArray()));
   }
 
   @Test
@@ -78,15 +79,20 @@ class OpenAiChatTest {
   }
 
   @Test
-  void aFailingProviderIs503AndTheVisitorMessageIsKept() {
+  void whenTheProviderFailsTheLocalAssistantAnswersAndNothingIsLost() {
     for (FakeOpenAi.Mode mode : new FakeOpenAi.Mode[] {FakeOpenAi.Mode.SERVER_ERROR, FakeOpenAi.Mode.MALFORMED}) {
       openAi.mode = mode;
       Api.Response r = api.post(chatPath, new JsonObject().put("sessionId", "s3").put("message", "Anyone? " + mode),
           "Authorization", auth);
-      assertThat(r.status()).as(r.text()).isEqualTo(503);
-      assertThat(r.errorCode()).isEqualTo("ai_unavailable");
+      assertThat(r.status()).as(r.text()).isEqualTo(200);
+      assertThat(r.json().getJsonObject("metadata").getString("model")).isEqualTo("local-assistant");
+      assertThat(r.json().getString("message")).isNotBlank();
       assertThat(TestServer.sql(server, "SELECT count(*) FROM messages WHERE content = $1", "Anyone? " + mode)
           .iterator().next().getLong(0)).isEqualTo(1);
+      assertThat(TestServer.sql(server, "SELECT count(*) FROM messages WHERE conversation_id = $1 AND role = 'assistant'",
+          r.json().getString("conversationId")).iterator().next().getLong(0)).isGreaterThanOrEqualTo(1);
     }
+    // a 500 is retried (maxRetries 2), malformed JSON is not
+    assertThat(openAi.requests).hasSize(4);
   }
 }

@@ -100,7 +100,7 @@ class ClusterRealtimeTest {
       String conversationId = chat(0, acme, "s1", "Hello from A", null);
       // turns alternate between nodes A and C: the socket still gets one ordered, gapless stream
       for (int i = 0; i < 5; i++) {
-        chat(i % 2 == 0 ? 2 : 0, acme, "s1", "turn " + i, conversationId);
+        chat(i % 2 == 0 ? 2 : 0, acme, "s1", "Thanks " + i, conversationId);
       }
       List<JsonObject> events = onB.take(3 + 5 * 2, 15);
       assertThat(ids(events)).isEqualTo(range(1, 13));
@@ -142,7 +142,7 @@ class ClusterRealtimeTest {
     Tenant t = signup("failover@example.com");
     try (WsClient onA = WsClient.authenticated(nodes.get(0).port(), t.jwt(), null);
         WsClient onC = WsClient.authenticated(nodes.get(2).port(), t.jwt(), null)) {
-      String conversationId = chat(1, t, "s1", "before", null);
+      String conversationId = chat(1, t, "s1", "Hi", null);
       assertThat(ids(onA.take(3, 10))).isEqualTo(range(1, 3));
       String lastOnC = onC.take(3, 10).get(2).getString("id");
 
@@ -152,13 +152,13 @@ class ClusterRealtimeTest {
       onC.awaitClose(10);
 
       // events keep coming through B while the client of C is away
-      chat(1, t, "s1", "while away 1", conversationId);
-      chat(0, t, "s1", "while away 2", conversationId);
+      chat(1, t, "s1", "Thanks 1", conversationId);
+      chat(0, t, "s1", "Thanks 2", conversationId);
       assertThat(ids(onA.take(4, 10))).isEqualTo(range(4, 4));
 
       try (WsClient back = WsClient.authenticated(nodes.get(0).port(), t.jwt(), lastOnC)) {
         assertThat(ids(back.take(4, 10))).isEqualTo(range(4, 4));
-        chat(1, t, "s1", "after", conversationId);
+        chat(1, t, "s1", "Hi there", conversationId);
         assertThat(ids(back.take(2, 10))).isEqualTo(range(8, 2));
         assertThat(ids(onA.take(2, 10))).isEqualTo(range(8, 2));
         assertThat(back.quietFor(300)).isEmpty();

@@ -3,6 +3,8 @@ package com.livechat.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,12 +24,16 @@ class ConfigLoaderTest {
     assertThat(config.db().poolSize()).isGreaterThan(4);
     assertThat(config.cluster().enabled()).isFalse();
     assertThat(config.openAiConfigured()).isFalse();
+    assertThat(config.ai().providers()).as("only the local assistant").isEmpty();
+    assertThat(config.ai().chainTimeoutMs()).isEqualTo(25000);
+    assertThat(config.openai().maxConnections()).isEqualTo(1024);
   }
 
   @Test
   void everyEnvironmentVariableOverridesItsKey() {
     AppConfig config = ConfigLoader.load(Map.ofEntries(
         Map.entry("LIVECHAT_HTTP_PORT", "9090"),
+        Map.entry("LIVECHAT_HTTP_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
         Map.entry("LIVECHAT_DATA_DIR", "/tmp/x"),
         Map.entry("LIVECHAT_DB_URL", "postgresql://u:p@db:5433/chat"),
         Map.entry("LIVECHAT_CLUSTER", "true"),
@@ -39,6 +45,7 @@ class ConfigLoaderTest {
         Map.entry("LIVECHAT_AI_OPENAI_API_KEY", "sk-test"),
         Map.entry("LIVECHAT_AI_OPENAI_MODEL", "llama3")));
     assertThat(config.http().port()).isEqualTo(9090);
+    assertThat(config.http().trustedProxies()).isEqualTo(List.of("10.0.0.0/8", "::1"));
     assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/x"));
     assertThat(config.db().url()).isEqualTo("postgresql://u:p@db:5433/chat");
     assertThat(config.db().embedded()).isFalse();
@@ -51,6 +58,65 @@ class ConfigLoaderTest {
     assertThat(config.openai().apiKey()).isEqualTo("sk-test");
     assertThat(config.openai().model()).isEqualTo("llama3");
     assertThat(config.openAiConfigured()).isTrue();
+    assertThat(config.ai().providers()).as("the shorthand for a one-provider chain").containsExactly(config.openai());
+    assertThat(config.openai().name()).isEqualTo("openai");
+  }
+
+  @Test
+  void aiProvidersListsTheChainInOrderWithDefaultsForWhatIsLeftOut(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("chain.json");
+    Files.writeString(file, """
+        {"ai": {"chainTimeoutMs": 12000, "providers": [
+          {"name": "primary", "baseUrl": "https://api.openai.com/v1", "apiKey": "sk-1", "model": "gpt-4o-mini"},
+          {"name": "ollama", "baseUrl": "http://127.0.0.1:11434/v1", "model": "llama3.1", "timeoutMs": 8000,
+           "maxRetries": 0, "tools": false, "assistantModel": false}]}}""");
+    AppConfig config = ConfigLoader.load(Map.of("LIVECHAT_CONFIG", file.toString(),
+        "LIVECHAT_AI_OPENAI_API_KEY", "sk-ignored-when-providers-are-listed"));
+    assertThat(config.ai().chainTimeoutMs()).isEqualTo(12000);
+    assertThat(config.ai().providers()).extracting(p -> p.name()).containsExactly("primary", "ollama");
+    var primary = config.ai().providers().get(0);
+    assertThat(primary.apiKey()).isEqualTo("sk-1");
+    assertThat(primary.timeoutMs()).isEqualTo(20000);
+    assertThat(primary.maxConnections()).isEqualTo(1024);
+    assertThat(primary.maxRetries()).isEqualTo(2);
+    assertThat(primary.retryBaseMs()).isEqualTo(250);
+    assertThat(primary.retryMaxMs()).isEqualTo(4000);
+    assertThat(primary.tools()).isTrue();
+    assertThat(primary.assistantModel()).isTrue();
+    var ollama = config.ai().providers().get(1);
+    assertThat(ollama.hasApiKey()).isFalse();
+    assertThat(ollama.timeoutMs()).isEqualTo(8000);
+    assertThat(ollama.maxRetries()).isZero();
+    assertThat(ollama.tools()).isFalse();
+    assertThat(ollama.assistantModel()).isFalse();
+  }
+
+  @Test
+  void badAiSettingsAreRefusedWithTheKeyNamed(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> load(dir, "{\"ai\": {\"chainTimeoutMs\": 30000}}"))
+        .hasMessageContaining("ai.chainTimeoutMs").hasMessageContaining("chat.requestTimeoutMs");
+    assertThatThrownBy(() -> load(dir, "{\"ai\": {\"providers\": [{\"name\": \"a\", \"model\": \"m\"}]}}"))
+        .hasMessageContaining("ai.providers[0]").hasMessageContaining("baseUrl");
+    assertThatThrownBy(() -> load(dir, "{\"ai\": {\"providers\": [{\"baseUrl\": \"http://a/v1\", \"model\": \"m\", "
+        + "\"maxRetries\": \"two\"}]}}"))
+        .hasMessageContaining("ai.providers[0]").hasMessageContaining("maxRetries");
+    assertThatThrownBy(() -> load(dir, "{\"ai\": {\"providers\": [{\"name\": \"a\", \"baseUrl\": \"http://a/v1\", "
+        + "\"model\": \"m\"}, {\"name\": \"a\", \"baseUrl\": \"http://b/v1\", \"model\": \"m\"}]}}"))
+        .hasMessageContaining("ai.providers[1]").hasMessageContaining("used twice");
+    assertThatThrownBy(() -> load(dir, "{\"ai\": {\"providers\": {\"name\": \"a\"}}}"))
+        .hasMessageContaining("ai.providers");
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i <= AppConfig.Ai.MAX_PROVIDERS; i++) {
+      tooMany.add(new JsonObject().put("baseUrl", "http://p" + i + "/v1").put("model", "m"));
+    }
+    assertThatThrownBy(() -> load(dir, new JsonObject().put("ai", new JsonObject().put("providers", tooMany)).encode()))
+        .hasMessageContaining("at most " + AppConfig.Ai.MAX_PROVIDERS);
+  }
+
+  private static AppConfig load(Path dir, String json) throws Exception {
+    Path file = Files.createTempFile(dir, "config", ".json");
+    Files.writeString(file, json);
+    return ConfigLoader.load(Map.of("LIVECHAT_CONFIG", file.toString()));
   }
 
   @Test
@@ -75,5 +141,39 @@ class ConfigLoaderTest {
     Files.writeString(broken, "{oops");
     assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIVECHAT_CONFIG", broken.toString())))
         .hasMessageContaining("LIVECHAT_CONFIG");
+  }
+
+  @Test
+  void rateLimitsHaveDefaultsAndRefuseImpossibleValuesNamingTheKey(@TempDir Path dir) throws Exception {
+    AppConfig defaults = ConfigLoader.load(Map.of());
+    assertThat(defaults.rateLimits().chatPerSession()).isEqualTo(new AppConfig.Rate(20, 60));
+    assertThat(defaults.rateLimits().chatPerIp()).isEqualTo(new AppConfig.Rate(300, 60));
+    assertThat(defaults.rateLimits().loginFailuresPerEmail()).isEqualTo(new AppConfig.Rate(10, 900));
+    assertThat(defaults.rateLimits().signupPerIp()).isEqualTo(new AppConfig.Rate(10, 3600));
+    assertThat(defaults.rateLimits().maxKeys()).isEqualTo(100_000);
+    assertThat(defaults.http().trustedProxies()).isEmpty();
+
+    Path off = dir.resolve("off.json");
+    Files.writeString(off, "{\"rateLimits\": {\"chatPerIp\": {\"capacity\": 0}}}");
+    AppConfig disabled = ConfigLoader.load(Map.of("LIVECHAT_CONFIG", off.toString()));
+    assertThat(disabled.rateLimits().chatPerIp().enabled()).isFalse();
+    assertThat(disabled.rateLimits().chatPerSession().enabled()).isTrue();
+
+    String[][] bad = {
+        {"{\"rateLimits\": {\"chatPerSession\": {\"capacity\": -1}}}", "rateLimits.chatPerSession.capacity"},
+        {"{\"rateLimits\": {\"loginPerIp\": {\"perSeconds\": -5}}}", "rateLimits.loginPerIp.perSeconds"},
+        {"{\"rateLimits\": {\"signupPerIp\": {\"capacity\": 5, \"perSeconds\": 0}}}", "rateLimits.signupPerIp.perSeconds"},
+        {"{\"rateLimits\": {\"chatPerIp\": {\"capacity\": 1.5}}}", "rateLimits.chatPerIp.capacity"},
+        {"{\"rateLimits\": {\"chatPerIp\": 10}}", "rateLimits.chatPerIp"},
+        {"{\"rateLimits\": {\"maxKeys\": 0}}", "rateLimits.maxKeys"},
+        {"{\"http\": {\"trustedProxies\": [\"10.0.0.0/40\"]}}", "http.trustedProxies"},
+        {"{\"http\": {\"trustedProxies\": [\"proxy.internal\"]}}", "http.trustedProxies"},
+        {"{\"http\": {\"trustedProxies\": \"10.0.0.1\"}}", "http.trustedProxies"}};
+    for (String[] c : bad) {
+      Path file = dir.resolve("bad.json");
+      Files.writeString(file, c[0]);
+      assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIVECHAT_CONFIG", file.toString()))).as(c[0])
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(c[1]);
+    }
   }
 }

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** Who may call the team, tenant and assistant endpoints: JWT checks, roles, tenant isolation. */
+/** Who may call the team, tenant, assistant and knowledge endpoints: JWT checks, roles, tenant isolation. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardAccessTest {
 
@@ -62,6 +62,8 @@ class DashboardAccessTest {
         new Call("PUT", "/api/tenant/config", new JsonObject().put("name", "Hijacked")),
         new Call("POST", "/api/tenant/widget-token/rotate", new JsonObject().put("graceSeconds", 0)),
         new Call("POST", "/api/assistants", new JsonObject().put("name", "Intruder")),
+        new Call("POST", "/api/assistants/" + assistantId + "/knowledge",
+            new JsonObject().put("title", "Intruder").put("content", "Planted")),
         new Call("PUT", "/api/assistants/" + assistantId, new JsonObject().put("name", "Renamed")),
         new Call("DELETE", "/api/assistants/" + assistantId, null));
   }
@@ -70,7 +72,8 @@ class DashboardAccessTest {
     return List.of(
         new Call("GET", "/api/tenant", null),
         new Call("GET", "/api/assistants", null),
-        new Call("GET", "/api/assistants/" + assistantId, null));
+        new Call("GET", "/api/assistants/" + assistantId, null),
+        new Call("GET", "/api/assistants/" + assistantId + "/knowledge", null));
   }
 
   private Api.Response call(Call c, String... headers) {

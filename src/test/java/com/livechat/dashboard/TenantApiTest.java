@@ -47,7 +47,7 @@ class TenantApiTest extends DashboardApiTest {
   @Test
   void getAnswersTheTenantWithItsWidgetConfigAndOrigins() {
     JsonObject t = assertSuccess(dashboard.get("/api/tenant", tenant.ownerJwt()), 200).getJsonObject("tenant");
-    assertThat(t.fieldNames()).containsExactlyInAnyOrder("id", "name", "plan", "config");
+    assertThat(t.fieldNames()).containsExactlyInAnyOrder("id", "name", "plan", "config", "searchLanguage");
     assertThat(t.getString("id")).isEqualTo(tenant.id());
     assertThat(t.getString("name")).startsWith("Acme ");
     assertThat(t.getString("plan")).isEqualTo("free");

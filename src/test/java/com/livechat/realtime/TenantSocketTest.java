@@ -146,14 +146,14 @@ class TenantSocketTest {
       lastSeen = events.get(2).getString("id");
     }
     // while no socket is open: two more turns, six events
-    chat("s1", "Second", conversationId);
-    chat("s1", "Third", conversationId);
+    chat("s1", "Hi there", conversationId);
+    chat("s1", "Hey there", conversationId);
     try (WsClient resumed = WsClient.authenticated(server.port(), jwt, lastSeen)) {
       List<JsonObject> missed = resumed.take(4, 10);
       assertConsecutiveIds(missed, Long.parseLong(lastSeen) + 1);
-      assertThat(missed.get(0).getJsonObject("data").getString("content")).isEqualTo("Second");
-      assertThat(missed.get(2).getJsonObject("data").getString("content")).isEqualTo("Third");
-      chat("s1", "Fourth", conversationId);
+      assertThat(missed.get(0).getJsonObject("data").getString("content")).isEqualTo("Hi there");
+      assertThat(missed.get(2).getJsonObject("data").getString("content")).isEqualTo("Hey there");
+      chat("s1", "Hello there", conversationId);
       List<JsonObject> live = resumed.take(2, 10);
       assertConsecutiveIds(live, Long.parseLong(lastSeen) + 5);
       assertThat(resumed.quietFor(200)).isEmpty();

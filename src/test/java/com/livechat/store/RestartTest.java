@@ -53,7 +53,7 @@ class RestartTest {
       assertThat(api.get("/api/widgets/" + tenantId + "/config", "Authorization", bearer(widgetToken)).status())
           .isEqualTo(200);
       Api.Response next = api.post("/api/widgets/" + tenantId + "/chat", new JsonObject().put("sessionId", "s1")
-          .put("message", "Still there?").put("conversationId", conversationId), "Authorization", bearer(widgetToken));
+          .put("message", "Hi there").put("conversationId", conversationId), "Authorization", bearer(widgetToken));
       assertThat(next.status()).as(next.text()).isEqualTo(200);
       assertThat(TestServer.sql(second, "SELECT count(*) FROM messages WHERE conversation_id = $1", conversationId)
           .iterator().next().getLong(0)).isEqualTo(4);

@@ -217,8 +217,8 @@ class WidgetApiTest {
         "Authorization", auth);
     assertThat(next.status()).isEqualTo(200);
     assertThat(next.json().getString("conversationId")).isEqualTo(conversationId);
-    assertThat(TestServer.sql(server, "SELECT count(*) FROM messages WHERE conversation_id = $1", conversationId)
-        .iterator().next().getLong(0)).isEqualTo(4);
+    assertThat(TestServer.sql(server, "SELECT count(*) FROM messages WHERE conversation_id = $1 AND role = 'visitor'",
+        conversationId).iterator().next().getLong(0)).isEqualTo(2);
   }
 
   @Test

@@ -4,9 +4,12 @@ import java.util.List;
 
 /**
  * What the assistant is asked: its profile (name, instructions, greeting, model settings), the
- * recent history (oldest first, without the new message) and the visitor's new message.
+ * recent history (oldest first, without the new message), the visitor's new message and the
+ * knowledge passages found for it.
  *
  * @param model the assistant's model, or null/blank for the provider's default
+ * @param knowledge passages the answer should be grounded on, best first; never null (null is
+ *     read as none)
  */
 public record AiRequest(
     String assistantName,
@@ -16,4 +19,10 @@ public record AiRequest(
     double temperature,
     int maxTokens,
     List<AiMessage> history,
-    String userMessage) {}
+    String userMessage,
+    List<KnowledgePassage> knowledge) {
+
+  public AiRequest {
+    knowledge = knowledge == null ? List.of() : List.copyOf(knowledge);
+  }
+}

@@ -74,6 +74,10 @@ class OpenAiProviderTest {
     assertThat(messages.getJsonObject(1).getString("content")).isEqualTo("Do you ship abroad?");
     assertThat(messages.getJsonObject(2).getString("content")).isEqualTo("Yes, to 30 countries.");
     assertThat(messages.getJsonObject(3).getString("content")).isEqualTo("Including Japan?");
+    assertThat(body.getString("tool_choice")).isEqualTo("auto");
+    assertThat(body.getJsonArray("tools").stream()
+            .map(t -> ((JsonObject) t).getJsonObject("function").getString("name")))
+        .containsExactly("request_human", "update_contact");
   }
 
   @Test
@@ -160,7 +164,8 @@ class OpenAiProviderTest {
     int deadPort = closed.actualPort();
     closed.close().await();
     OpenAiSettings settings =
-        new OpenAiSettings("http://127.0.0.1:" + deadPort + "/v1", KEY, "default-model", 2_000, 8, 5, 10_000);
+        new OpenAiSettings("dead", "http://127.0.0.1:" + deadPort + "/v1", KEY, "default-model", 2_000, 8, 5, 10_000,
+            0, 10, 100, true, true);
 
     AiProviderException failure = failureOf(provider(settings).complete(request(null)));
 
@@ -210,6 +215,34 @@ class OpenAiProviderTest {
   }
 
   @Test
+  void retryAfterIsReadInMillisecondsSecondsOrAsAnHttpDate() {
+    long now = java.time.ZonedDateTime.parse("Wed, 21 Oct 2015 07:28:00 GMT",
+        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli();
+
+    assertThat(OpenAiProvider.retryAfterMs(null, "1", now)).isEqualTo(1_000L);
+    assertThat(OpenAiProvider.retryAfterMs(null, " 2.5 ", now)).isEqualTo(2_500L);
+    assertThat(OpenAiProvider.retryAfterMs("120", "1", now)).as("OpenAI's retry-after-ms wins").isEqualTo(120L);
+    assertThat(OpenAiProvider.retryAfterMs(null, "Wed, 21 Oct 2015 07:28:30 GMT", now)).isEqualTo(30_000L);
+    assertThat(OpenAiProvider.retryAfterMs(null, "Wed, 21 Oct 2015 07:27:00 GMT", now)).as("a past date").isZero();
+    assertThat(OpenAiProvider.retryAfterMs(null, null, now)).isNull();
+    assertThat(OpenAiProvider.retryAfterMs(null, "soon", now)).isNull();
+    assertThat(OpenAiProvider.retryAfterMs(null, "-5", now)).isNull();
+  }
+
+  @Test
+  void backoffGrowsExponentiallyWithJitterAndStopsAtTheCap() {
+    OpenAiProvider provider =
+        provider(settings(KEY, 5_000, 5, 10_000, "/v1").withRetries(5, 100, 1_000));
+
+    for (int i = 0; i < 50; i++) {
+      assertThat(provider.backoffMs(0)).isBetween(50L, 100L);
+      assertThat(provider.backoffMs(2)).isBetween(200L, 400L);
+      assertThat(provider.backoffMs(5)).isBetween(500L, 1_000L);
+      assertThat(provider.backoffMs(40)).isBetween(500L, 1_000L);
+    }
+  }
+
+  @Test
   void settingsNormaliseUrlHideKeyAndRejectNonsense() {
     OpenAiSettings settings = OpenAiSettings.of("http://127.0.0.1:11434/v1//", null, "llama3.2");
 
@@ -222,14 +255,22 @@ class OpenAiProviderTest {
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> OpenAiSettings.of("https://api.openai.com/v1", KEY, " "))
         .isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> new OpenAiSettings("https://api.openai.com/v1", KEY, "m", 0, 1, 1, 1))
-        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new OpenAiSettings("p", "https://api.openai.com/v1", KEY, "m", 0, 1, 1, 1, 0, 1, 1,
+        true, true)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new OpenAiSettings("no spaces", "https://api.openai.com/v1", KEY, "m", 1, 1, 1, 1, 0, 1,
+        1, true, true)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new OpenAiSettings("p", "https://api.openai.com/v1", KEY, "m", 1, 1, 1, 1,
+        OpenAiSettings.MAX_RETRIES + 1, 1, 1, true, true)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> new OpenAiSettings("p", "https://api.openai.com/v1", KEY, "m", 1, 1, 1, 1, 2, 500, 100,
+        true, true)).hasMessageContaining("retryMaxMs");
   }
 
   private OpenAiSettings settings(
       String key, long timeoutMs, int maxFailures, long resetMs, String basePath) {
     String baseUrl = "http://127.0.0.1:" + fake.port() + basePath;
-    return new OpenAiSettings(baseUrl, key, "default-model", timeoutMs, 16, maxFailures, resetMs);
+    // one attempt per call: retries are ProviderChainTest's subject
+    return new OpenAiSettings("fake", baseUrl, key, "default-model", timeoutMs, 16, maxFailures, resetMs, 0, 10, 100,
+        true, true);
   }
 
   private OpenAiProvider plainProvider() {
@@ -249,7 +290,8 @@ class OpenAiProviderTest {
         0.3,
         300,
         List.of(AiMessage.user("Do you ship abroad?"), AiMessage.assistant("Yes, to 30 countries.")),
-        "Including Japan?");
+        "Including Japan?",
+        List.of());
   }
 
   /** Retries while the circuit is still open; the reset timer decides when a call gets through. */
