@@ -5,15 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.livechat.LiveChatServer;
 import com.livechat.support.Api;
-import com.livechat.support.Ports;
 import com.livechat.support.TestDatabase;
 import com.livechat.support.TestServer;
 import com.livechat.support.WsClient;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,17 +31,7 @@ class ClusterRealtimeTest {
 
   @BeforeAll
   void startCluster() {
-    String db = TestDatabase.createDatabase();
-    String name = "livechat-rt-" + UUID.randomUUID();
-    int[] ports = {Ports.free(), Ports.free(), Ports.free()};
-    JsonArray members = new JsonArray();
-    for (int p : ports) {
-      members.add("127.0.0.1:" + p);
-    }
-    for (int p : ports) {
-      JsonObject config = TestServer.config(db);
-      config.put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
-          .put("port", p).put("members", members));
+    for (JsonObject config : TestServer.clusterConfigs(TestDatabase.createDatabase(), 3)) {
       config.getJsonObject("realtime").put("pollIntervalMs", 500);
       nodes.add(TestServer.start(config));
     }

@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.livechat.LiveChatServer;
 import com.livechat.support.Api;
-import com.livechat.support.Ports;
 import com.livechat.support.TestDatabase;
 import com.livechat.support.TestServer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,20 +26,9 @@ class ClusterTest {
 
   @BeforeAll
   void startCluster() {
-    String db = TestDatabase.createDatabase();
-    String name = "livechat-test-" + UUID.randomUUID();
-    int portA = Ports.free();
-    int portB = Ports.free();
-    JsonArray members = new JsonArray().add("127.0.0.1:" + portA).add("127.0.0.1:" + portB);
-    nodeA = TestServer.start(clustered(db, name, portA, members));
-    nodeB = TestServer.start(clustered(db, name, portB, members));
-  }
-
-  private static JsonObject clustered(String db, String name, int port, JsonArray members) {
-    JsonObject config = TestServer.config(db);
-    config.put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
-        .put("port", port).put("members", members));
-    return config;
+    List<JsonObject> configs = TestServer.clusterConfigs(TestDatabase.createDatabase(), 2);
+    nodeA = TestServer.start(configs.get(0));
+    nodeB = TestServer.start(configs.get(1));
   }
 
   @AfterAll

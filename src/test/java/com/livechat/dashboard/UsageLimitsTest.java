@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.livechat.LiveChatServer;
 import com.livechat.support.Api;
-import com.livechat.support.Ports;
 import com.livechat.support.TestDatabase;
 import com.livechat.support.TestServer;
 import com.livechat.usage.UsagePeriod;
@@ -44,24 +43,15 @@ class UsageLimitsTest {
 
   @BeforeAll
   void startCluster() {
-    String db = TestDatabase.createDatabase();
-    String name = "livechat-test-" + UUID.randomUUID();
-    int portA = Ports.free();
-    int portB = Ports.free();
-    JsonArray members = new JsonArray().add("127.0.0.1:" + portA).add("127.0.0.1:" + portB);
-    nodeA = TestServer.start(clustered(db, name, portA, members));
-    nodeB = TestServer.start(clustered(db, name, portB, members));
+    List<JsonObject> configs = TestServer.clusterConfigs(TestDatabase.createDatabase(), 2);
+    for (JsonObject config : configs) {
+      config.put("admin", new JsonObject().put("key", ADMIN_KEY));
+    }
+    nodeA = TestServer.start(configs.get(0));
+    nodeB = TestServer.start(configs.get(1));
     apiA = new Api(nodeA.port());
     apiB = new Api(nodeB.port());
     dashboard = new Dashboard(apiA);
-  }
-
-  private static JsonObject clustered(String db, String name, int port, JsonArray members) {
-    JsonObject config = TestServer.config(db);
-    config.put("cluster", new JsonObject().put("enabled", true).put("name", name).put("host", "127.0.0.1")
-        .put("port", port).put("members", members));
-    config.put("admin", new JsonObject().put("key", ADMIN_KEY));
-    return config;
   }
 
   @AfterAll

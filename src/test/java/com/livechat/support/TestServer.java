@@ -38,6 +38,26 @@ public final class TestServer {
     }
   }
 
+  /**
+   * The configs of {@code nodes} nodes forming one cluster over one database: a cluster name of their
+   * own (no other test's cluster can be joined), free Hazelcast ports on 127.0.0.1, TCP-IP join.
+   */
+  public static java.util.List<JsonObject> clusterConfigs(String dbUrl, int nodes) {
+    String name = "livechat-test-" + java.util.UUID.randomUUID();
+    int[] ports = new int[nodes];
+    io.vertx.core.json.JsonArray members = new io.vertx.core.json.JsonArray();
+    for (int i = 0; i < nodes; i++) {
+      ports[i] = Ports.free();
+      members.add("127.0.0.1:" + ports[i]);
+    }
+    java.util.List<JsonObject> configs = new java.util.ArrayList<>();
+    for (int port : ports) {
+      configs.add(config(dbUrl).put("cluster", new JsonObject().put("enabled", true).put("name", name)
+          .put("host", "127.0.0.1").put("port", port).put("members", members.copy())));
+    }
+    return configs;
+  }
+
   public static LiveChatServer start() {
     return start(config(TestDatabase.createDatabase()));
   }
