@@ -56,8 +56,11 @@ public final class AnalyticsRoutes {
     String period = UsagePeriod.current();
     // limits: the ones in effect now (plan, then the operator's override); null = unlimited
     return services.usage().usage(tenantId, period)
-        .compose(usage -> services.usage().limits(tenantId).map(limits -> new JsonObject()
-            .put("period", period).put("plan", limits.plan()).put("usage", usage).put("limits", limits.effective())));
+        .compose(usage -> services.usage().limits(tenantId).compose(limits -> limits == null
+            // the token outlived its tenant
+            ? Future.failedFuture(ApiError.notFound("tenant_not_found", "This tenant no longer exists."))
+            : Future.succeededFuture(new JsonObject().put("period", period).put("plan", limits.plan())
+                .put("usage", usage).put("limits", limits.effective()))));
   }
 
   private static OffsetDateTime instant(RoutingContext ctx, String param) {
