@@ -123,13 +123,20 @@ wait_http() { # url timeout_seconds
 }
 
 # Starts the real server (scripts/run.sh) pinned to SERVER_CPUS with a fresh data dir.
+# SERVER_CONFIG_JSON, when set, is the LIVECHAT_CONFIG file's whole content (merged over
+# conf/config.json by the server); it should keep rateLimits.signupPerIp off, as the default does.
 # Sets SERVER_PID, SERVER_PORT, SERVER_DATA, PG_PORT.
 start_server() {
   SERVER_DATA="$WORK_DIR/data"
   SERVER_PORT="$(free_port)"
   mkdir -p "$SERVER_DATA"
-  # benchmarks sign many tenants up from loopback: no sign-up rate limit (docs/CONFIG.md)
-  printf '{"rateLimits": {"signupPerIp": {"capacity": 0}}}\n' >"$WORK_DIR/server-config.json"
+  if [ -n "${SERVER_CONFIG_JSON:-}" ]; then
+    printf '%s\n' "$SERVER_CONFIG_JSON" >"$WORK_DIR/server-config.json"
+  else
+    # benchmarks sign many tenants up from loopback: no sign-up rate limit (docs/CONFIG.md)
+    printf '{"rateLimits": {"signupPerIp": {"capacity": 0}}}\n' >"$WORK_DIR/server-config.json"
+  fi
+  cp "$WORK_DIR/server-config.json" "$RESULTS_DIR/server-config.json"
   log "starting the server on 127.0.0.1:$SERVER_PORT (taskset -c $SERVER_CPUS, data in $SERVER_DATA)"
   if [ -n "${SERVER_JAR:-}" ]; then
     # a copy of target/livechat.jar + lib/ (e.g. while the tree is being edited), started as run.sh does
@@ -158,7 +165,7 @@ start_server() {
   log "server ready (pid $SERVER_PID, embedded PostgreSQL on port ${PG_PORT:-?}, postmaster pid ${PG_PID:-?})"
 }
 
-# Signs a tenant up; sets TENANT_ID and WIDGET_TOKEN.
+# Signs a tenant up; sets TENANT_ID, WIDGET_TOKEN and OWNER_JWT (the owner's dashboard token).
 signup() {
   local resp
   resp="$(curl -s --max-time 20 -X POST "http://127.0.0.1:$SERVER_PORT/api/auth/signup" \
@@ -166,6 +173,7 @@ signup() {
     -d "{\"email\":\"bench-$RANDOM$RANDOM@example.com\",\"password\":\"bench-password-1\",\"companyName\":\"Bench Co\"}")"
   TENANT_ID="$(printf '%s' "$resp" | grep -o '"id":"tnt-[^"]*"' | head -1 | cut -d'"' -f4)"
   WIDGET_TOKEN="$(printf '%s' "$resp" | grep -o '"widgetToken":"[^"]*"' | head -1 | cut -d'"' -f4)"
+  OWNER_JWT="$(printf '%s' "$resp" | grep -o '"token":"[^"]*"' | head -1 | cut -d'"' -f4)"
   if [ -z "$TENANT_ID" ] || [ -z "$WIDGET_TOKEN" ]; then
     log "signup failed: $resp"
     return 1
@@ -173,12 +181,13 @@ signup() {
   log "tenant $TENANT_ID signed up"
 }
 
-# Starts a bare baseline (bench.BareServer) pinned like the server, with the server's JVM flags.
+# Starts a bare baseline (bench.BareServer) pinned like the server (or to BARE_CPUS when set),
+# with the server's JVM flags.
 # Usage: start_bare NAME args...   Sets BARE_PID and BARE_PORT.
 start_bare() {
   local name=$1; shift
   BARE_PORT="$(free_port)"
-  taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} "${SERVER_SYS_PROPS[@]}" \
+  taskset -c "${BARE_CPUS:-$SERVER_CPUS}" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} "${SERVER_SYS_PROPS[@]}" \
     -cp "$BENCH_CP" bench.BareServer --port "$BARE_PORT" "$@" >"$RESULTS_DIR/bare-$name.log" 2>&1 &
   BARE_PID=$!
   CHILD_PIDS+=("$BARE_PID")

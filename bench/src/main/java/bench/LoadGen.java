@@ -66,6 +66,7 @@ public final class LoadGen {
     String genCore = "";
     boolean timeline;
     int pipelining = 1;
+    List<String> targets = List.of();
     Map<String, Integer> watch = new TreeMap<>();
   }
 
@@ -96,7 +97,8 @@ public final class LoadGen {
     }
     System.out.printf(Locale.ROOT,
         "# %s: mode=%s %s %s connections=%d%s event-loop-threads=%d warmup=%ds duration=%ds%s%n",
-        s.label, s.mode, s.method, s.url, s.connections,
+        s.label, s.mode, s.method, s.targets.isEmpty() ? s.url : s.targets.size() + " targets of " + s.url.getHost()
+            + ":" + s.url.getPort() + " (" + s.targets.get(0).split("\t")[0] + ", ...)", s.connections,
         s.pipelining > 1 ? " pipelining=" + s.pipelining : "", s.threads, s.warmupSeconds, s.durationSeconds,
         s.mode.equals("open") ? String.format(Locale.ROOT, " rate=%.0f/s", s.rate) : "");
 
@@ -215,6 +217,8 @@ public final class LoadGen {
     final long[] timelineSlow = new long[601];
     private HttpClient client;
     private RequestOptions options;
+    private final List<RequestOptions> targets = new ArrayList<>();
+    private int nextTarget;
 
     Worker(Settings s, int connections, double rate) {
       this.s = s;
@@ -228,11 +232,16 @@ public final class LoadGen {
           new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true)
               .setPipelining(s.pipelining > 1).setPipeliningLimit(Math.max(1, s.pipelining)),
           new PoolOptions().setHttp1MaxSize(connections).setMaxWaitQueueSize(-1));
-      options = new RequestOptions().setMethod(s.method).setHost(s.url.getHost()).setPort(s.url.getPort())
-          .setURI(s.url.getRawPath() + (s.url.getRawQuery() != null ? "?" + s.url.getRawQuery() : ""));
-      s.headers.forEach(options::putHeader);
-      if (s.body != null) {
-        options.putHeader("content-type", "application/json");
+      options = baseOptions().setURI(s.url.getRawPath() + (s.url.getRawQuery() != null ? "?" + s.url.getRawQuery() : ""));
+      // --targets-file: request i goes to target i mod n (same host and port, its own path and headers)
+      for (String line : s.targets) {
+        String[] parts = line.split("\t");
+        RequestOptions target = baseOptions().setURI(parts[0]);
+        for (int i = 1; i < parts.length; i++) {
+          int c = parts[i].indexOf(':');
+          target.putHeader(parts[i].substring(0, c).trim(), parts[i].substring(c + 1).trim());
+        }
+        targets.add(target);
       }
       if (s.mode.equals("closed")) {
         for (int i = 0; i < connections * Math.max(1, s.pipelining); i++) {
@@ -242,6 +251,15 @@ public final class LoadGen {
         startOpenLoop();
       }
       return Future.succeededFuture();
+    }
+
+    private RequestOptions baseOptions() {
+      RequestOptions o = new RequestOptions().setMethod(s.method).setHost(s.url.getHost()).setPort(s.url.getPort());
+      s.headers.forEach(o::putHeader);
+      if (s.body != null) {
+        o.putHeader("content-type", "application/json");
+      }
+      return o;
     }
 
     private void loop() {
@@ -321,7 +339,12 @@ public final class LoadGen {
 
     private Future<Integer> request() {
       sent.incrementAndGet();
-      return client.request(options)
+      RequestOptions target = options;
+      if (!targets.isEmpty()) {
+        target = targets.get(nextTarget);
+        nextTarget = (nextTarget + 1) % targets.size();
+      }
+      return client.request(target)
           .compose(req -> s.body != null ? req.send(s.body) : req.send())
           .compose((HttpClientResponse resp) -> resp.body().map(b -> resp.statusCode()));
     }
@@ -471,6 +494,11 @@ public final class LoadGen {
         }
         case "--body" -> { s.body = Buffer.buffer(v); i++; }
         case "--body-file" -> { s.body = Buffer.buffer(Files.readAllBytes(Path.of(v))); i++; }
+        // lines "PATH<TAB>Name: value<TAB>...": requests cycle through them, on --url's host and port
+        case "--targets-file" -> {
+          s.targets = Files.readAllLines(Path.of(v)).stream().filter(l -> !l.isBlank()).toList();
+          i++;
+        }
         case "--connections" -> { s.connections = Integer.parseInt(v); i++; }
         case "--threads" -> { s.threads = Integer.parseInt(v); i++; }
         case "--warmup" -> { s.warmupSeconds = Integer.parseInt(v); i++; }

@@ -83,7 +83,7 @@ public final class ChatService {
                       if (handoffPhrases.asksForHuman(text)) {
                         return handOffOnRequest(tenantId, visitor.conversation());
                       }
-                      return answer(tenantId, assistant, visitor);
+                      return answer(tenantId, assistant, visitor, existing == null);
                     });
               });
         });
@@ -112,9 +112,13 @@ public final class ChatService {
         .map(stored -> response(conversation.id(), settings.handoffMessage(), metadata));
   }
 
-  private Future<JsonObject> answer(String tenantId, Assistant assistant, ChatStore.Stored visitor) {
+  /** @param opened whether this turn opened the conversation: then it has no history to read */
+  private Future<JsonObject> answer(String tenantId, Assistant assistant, ChatStore.Stored visitor, boolean opened) {
     String conversationId = visitor.conversation().id();
-    Future<List<Message>> recent = store.recentMessages(tenantId, conversationId, settings.historyMessages() + 1);
+    // a conversation opened by this very message holds only that message, which is not history
+    Future<List<Message>> recent = opened
+        ? Future.succeededFuture(List.of())
+        : store.recentMessages(tenantId, conversationId, settings.historyMessages() + 1);
     Future<List<KnowledgeHit>> hits = settings.knowledgePassages() == 0
         ? Future.succeededFuture(List.of())
         : knowledge.search(tenantId, assistant.id(), visitor.message().content(), settings.knowledgePassages());

@@ -24,12 +24,15 @@ public final class ChatStore {
   private static final String INSERT_CONVERSATION =
       "INSERT INTO conversations (id, tenant_id, assistant_id, session_id, channel) VALUES ($1, $2, $3, $4, $5) "
           + "RETURNING " + Conversation.COLUMNS;
+  // the message and its conversation's last_message_at in one round trip; the row has the
+  // conversation's columns under their names and the message's as message_*
   private static final String INSERT_MESSAGE =
-      "INSERT INTO messages (id, tenant_id, conversation_id, role, content, metadata) "
-          + "VALUES ($1, $2, $3, $4, $5, $6) RETURNING " + Message.COLUMNS;
-  private static final String TOUCH_CONVERSATION =
-      "UPDATE conversations SET last_message_at = $3, updated_at = $3 WHERE tenant_id = $1 AND id = $2 "
-          + "RETURNING " + Conversation.COLUMNS;
+      "WITH m AS (INSERT INTO messages (id, tenant_id, conversation_id, role, content, metadata) "
+          + "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, role, content, metadata, created_at) "
+          + "UPDATE conversations c SET last_message_at = m.created_at, updated_at = m.created_at FROM m "
+          + "WHERE c.tenant_id = $2 AND c.id = $3 RETURNING m.id AS message_id, m.role AS message_role, "
+          + "m.content AS message_content, m.metadata AS message_metadata, m.created_at AS message_created_at, "
+          + "c." + Conversation.COLUMNS.replace(", ", ", c.");
   private static final String RECENT_MESSAGES =
       "SELECT " + Message.COLUMNS + " FROM messages WHERE tenant_id = $1 AND conversation_id = $2 "
           + "ORDER BY seq DESC LIMIT $3";
@@ -177,10 +180,13 @@ public final class ChatStore {
       String role, String content, JsonObject metadata) {
     return tx.preparedQuery(INSERT_MESSAGE)
         .execute(Tuple.from(new Object[] {Ids.next("msg"), tenantId, conversationId, role, content, metadata}))
-        .map(rows -> Message.from(rows.iterator().next()))
-        .compose(message -> tx.preparedQuery(TOUCH_CONVERSATION)
-            .execute(Tuple.of(tenantId, conversationId, message.createdAt()))
-            .map(rows -> new Stored(Conversation.from(rows.iterator().next()), message)));
+        .map(rows -> {
+          Row row = rows.iterator().next();
+          Message message = new Message(row.getString("message_id"), conversationId, row.getString("message_role"),
+              row.getString("message_content"), row.getJsonObject("message_metadata"),
+              row.getOffsetDateTime("message_created_at"));
+          return new Stored(Conversation.from(row), message);
+        });
   }
 
   /**

@@ -17,6 +17,14 @@ public final class EventLog {
       "WITH c AS (INSERT INTO tenant_event_counters AS tc (tenant_id, last_seq) VALUES ($1, 1) "
           + "ON CONFLICT (tenant_id) DO UPDATE SET last_seq = tc.last_seq + 1 RETURNING last_seq) "
           + "INSERT INTO tenant_events (tenant_id, seq, type, data) SELECT $1, last_seq, $2, $3 FROM c RETURNING seq";
+  // several events in one round trip: the counter moves by n at once, and the events take the n
+  // numbers below the new last_seq in the order given ($2 types and $3 data, both in that order)
+  private static final String APPEND_MANY =
+      "WITH c AS (INSERT INTO tenant_event_counters AS tc (tenant_id, last_seq) VALUES ($1, $4) "
+          + "ON CONFLICT (tenant_id) DO UPDATE SET last_seq = tc.last_seq + $4 RETURNING last_seq) "
+          + "INSERT INTO tenant_events (tenant_id, seq, type, data) "
+          + "SELECT $1, c.last_seq - $4 + e.n, e.type, e.data::jsonb FROM c, "
+          + "unnest($2::text[], $3::text[]) WITH ORDINALITY AS e(type, data, n) RETURNING seq";
   private static final String AFTER =
       "SELECT seq, type, data FROM tenant_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 "
           + "ORDER BY seq LIMIT $4";
@@ -34,19 +42,39 @@ public final class EventLog {
         .map(rows -> new TenantEvent(tenantId, rows.iterator().next().getLong(0), type, data));
   }
 
-  /** Appends several events in order inside the caller's transaction. */
+  /**
+   * Appends several events in order inside the caller's transaction, in one statement (one round
+   * trip while the tenant's counter row is locked, however many events).
+   */
   public static Future<List<TenantEvent>> appendAll(SqlClient tx, String tenantId, List<String> types,
       List<JsonObject> data) {
-    List<TenantEvent> out = new ArrayList<>(types.size());
-    Future<Void> chain = Future.succeededFuture();
-    for (int i = 0; i < types.size(); i++) {
-      int k = i;
-      chain = chain.compose(v -> append(tx, tenantId, types.get(k), data.get(k)).map(e -> {
-        out.add(e);
-        return null;
-      }));
+    if (types.size() != data.size()) {
+      throw new IllegalArgumentException("one data object per event type");
     }
-    return chain.map(v -> out);
+    if (types.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    if (types.size() == 1) {
+      return append(tx, tenantId, types.get(0), data.get(0)).map(List::of);
+    }
+    String[] texts = new String[data.size()];
+    for (int i = 0; i < texts.length; i++) {
+      texts[i] = data.get(i).encode();
+    }
+    return tx.preparedQuery(APPEND_MANY)
+        .execute(Tuple.of(tenantId, types.toArray(new String[0]), texts, (long) types.size()))
+        .map(rows -> {
+          // the seqs are consecutive in the order of the events; RETURNING has no guaranteed order
+          long first = Long.MAX_VALUE;
+          for (Row r : rows) {
+            first = Math.min(first, r.getLong(0));
+          }
+          List<TenantEvent> out = new ArrayList<>(types.size());
+          for (int i = 0; i < types.size(); i++) {
+            out.add(new TenantEvent(tenantId, first + i, types.get(i), data.get(i)));
+          }
+          return out;
+        });
   }
 
   /** Events with afterSeq < seq <= uptoSeq, oldest first, at most {@code limit}. */

@@ -66,6 +66,10 @@ class OpenAiChatTest {
   void thePromptHoldsTheInstructionsTheHistoryAndTheNewMessage() {
     String conversationId = api.post(chatPath, new JsonObject().put("sessionId", "s2").put("message", "First"),
         "Authorization", auth).json().getString("conversationId");
+    // the message that opens a conversation has no history: the system prompt, then the message
+    JsonArray first = openAi.requests.get(0).getJsonArray("messages");
+    assertThat(first.size()).isEqualTo(2);
+    assertThat(first.getJsonObject(1)).isEqualTo(new JsonObject().put("role", "user").put("content", "First"));
     openAi.requests.clear();
     api.post(chatPath, new JsonObject().put("sessionId", "s2").put("message", "Second")
         .put("conversationId", conversationId), "Authorization", auth);
