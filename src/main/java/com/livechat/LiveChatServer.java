@@ -8,6 +8,7 @@ import com.livechat.auth.PasswordHasher;
 import com.livechat.bus.Addresses;
 import com.livechat.bus.EventPublisher;
 import com.livechat.chat.ChatVerticle;
+import com.livechat.chat.ContactExtractor;
 import com.livechat.chat.LocalAssistant;
 import com.livechat.chat.provider.OpenAiProvider;
 import com.livechat.chat.provider.ProviderChain;
@@ -75,6 +76,7 @@ public final class LiveChatServer {
     Vertx vertx = null;
     try {
       database.migrate();
+      ContactExtractor.preloadPhoneMetadata();
       String jwtSecret = JwtService.resolveSecret(config.auth().jwtSecret(), config.dataDir());
       HazelcastClusterManager clusterManager = config.cluster().enabled() ? clusterManager(config.cluster()) : null;
       vertx = buildVertx(config, clusterManager);

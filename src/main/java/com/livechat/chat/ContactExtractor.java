@@ -47,6 +47,21 @@ public final class ContactExtractor {
     }
   }
 
+  /**
+   * Loads the phone-number metadata of every region now. libphonenumber reads a region's metadata
+   * from the jar the first time a number of that region is parsed: done lazily, that read would
+   * block an event loop. Call it once at start-up, from a plain thread.
+   */
+  public static void preloadPhoneMetadata() {
+    PhoneNumberUtil util = PhoneNumberUtil.getInstance();
+    for (String region : util.getSupportedRegions()) {
+      util.getExampleNumber(region);
+    }
+    for (int code : util.getSupportedGlobalNetworkCallingCodes()) {
+      util.getExampleNumberForNonGeoEntity(code);
+    }
+  }
+
   /** What a visitor's message says about them; an empty object when nothing. */
   public JsonObject fromMessage(String text) {
     JsonObject found = new JsonObject();
