@@ -60,6 +60,11 @@ public record AppConfig(
       if (handoffMessage == null || handoffMessage.isBlank()) {
         throw new IllegalArgumentException("chat.handoffMessage must not be empty");
       }
+      if (phoneRegion == null || !com.google.i18n.phonenumbers.PhoneNumberUtil.getInstance().getSupportedRegions()
+          .contains(phoneRegion)) {
+        throw new IllegalArgumentException("chat.phoneRegion must be an ISO 3166 region such as US or GB, was "
+            + phoneRegion);
+      }
     }
   }
 

@@ -113,6 +113,34 @@ class ConfigLoaderTest {
         .hasMessageContaining("at most " + AppConfig.Ai.MAX_PROVIDERS);
   }
 
+  @Test
+  void badPlansAndChatSettingsAreRefusedWithTheKeyNamed(@TempDir Path dir) throws Exception {
+    AppConfig defaults = load(dir, "{}");
+    assertThat(defaults.plans().defaultPlan()).isEqualTo("free");
+    assertThat(defaults.plans().limitsOf("gone").getLong("messagesPerMonth")).isEqualTo(1000L);
+    assertThat(defaults.plans().limitsOf("unlimited").getValue("tokensPerMonth")).isNull();
+    assertThat(defaults.chat().handoffPhrases()).contains("human");
+    // a plan added by a config file joins the packaged ones
+    assertThat(load(dir, "{\"usage\": {\"plans\": {\"team\": {\"messagesPerMonth\": 7}}}}").plans().has("free"))
+        .isTrue();
+
+    String[][] cases = {
+        {"{\"usage\": {\"defaultPlan\": \"gold\"}}", "usage.defaultPlan"},
+        {"{\"usage\": {\"plans\": {\"free\": {\"messagesPerMonth\": -1}}}}", "usage.plans.free.messagesPerMonth"},
+        {"{\"usage\": {\"plans\": {\"free\": {\"messagesPerMonth\": 1.5}}}}", "usage.plans.free.messagesPerMonth"},
+        {"{\"usage\": {\"plans\": {\"free\": {\"seats\": 3}}}}", "unknown limit seats"},
+        {"{\"usage\": {\"plans\": {\"free\": 3}}}", "usage.plans.free"},
+        {"{\"chat\": {\"knowledgePassages\": 21}}", "chat.knowledgePassages"},
+        {"{\"chat\": {\"historyTokenBudget\": -1}}", "chat.historyTokenBudget"},
+        {"{\"chat\": {\"handoffMessage\": \" \"}}", "chat.handoffMessage"},
+        {"{\"chat\": {\"phoneRegion\": \"XX\"}}", "chat.phoneRegion"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> load(dir, c[0])).as(c[0]).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(c[1]);
+    }
+  }
+
   private static AppConfig load(Path dir, String json) throws Exception {
     Path file = Files.createTempFile(dir, "config", ".json");
     Files.writeString(file, json);
