@@ -96,7 +96,12 @@ class WidgetApiTest {
     TestServer.sql(server, "UPDATE tenants SET widget_config = jsonb_set(widget_config, '{name}', '\"Renamed\"') WHERE id = $1",
         widgetId);
     server.vertx().eventBus().publish(Addresses.TENANT_CHANGED, new JsonObject().put("tenantId", widgetId));
+    // the announcement is delivered asynchronously: the next requests see the change once it has been
     Api.Response after = api.get(path("/config"), "Authorization", auth, "If-None-Match", before);
+    for (int i = 0; i < 50 && after.status() == 304; i++) {
+      sleep(100);
+      after = api.get(path("/config"), "Authorization", auth, "If-None-Match", before);
+    }
     assertThat(after.status()).isEqualTo(200);
     assertThat(after.json().getJsonObject("config").getString("name")).isEqualTo("Renamed");
     assertThat(after.header("etag")).isNotEqualTo(before);
@@ -459,5 +464,13 @@ class WidgetApiTest {
     Api.Response ready = api.get("/ready");
     assertThat(ready.status()).isEqualTo(200);
     assertThat(ready.json().getString("status")).isEqualTo("ready");
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
