@@ -1,6 +1,6 @@
 package com.livechat.account;
 
-import com.livechat.http.ApiError;
+import com.livechat.error.AppError;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
@@ -26,7 +26,7 @@ public final class Credentials {
     Object value = body.getValue("email");
     String email = value instanceof String s ? s.strip().toLowerCase(Locale.ROOT) : null;
     if (email == null || email.length() > EMAIL_MAX || !EMAIL.matcher(email).matches()) {
-      throw ApiError.invalid("invalid_email", "email must be a valid email address of at most "
+      throw AppError.invalid("invalid_email", "email must be a valid email address of at most "
           + EMAIL_MAX + " characters.");
     }
     return email;
@@ -36,7 +36,7 @@ public final class Credentials {
   public static String password(JsonObject body) {
     Object value = body.getValue("password");
     if (!(value instanceof String p) || p.length() < PASSWORD_MIN || p.length() > PASSWORD_MAX) {
-      throw ApiError.invalid("invalid_password", "password must be " + PASSWORD_MIN + " to " + PASSWORD_MAX
+      throw AppError.invalid("invalid_password", "password must be " + PASSWORD_MIN + " to " + PASSWORD_MAX
           + " characters.");
     }
     return p;
@@ -46,7 +46,7 @@ public final class Credentials {
   public static <T> Future<T> emailTaken(Throwable err) {
     boolean taken = err instanceof PgException pg && "23505".equals(pg.getSqlState())
         && "users_email_key".equals(pg.getConstraint());
-    return Future.failedFuture(taken ? ApiError.conflict("email_taken", "An account with this email already exists.")
+    return Future.failedFuture(taken ? AppError.conflict("email_taken", "An account with this email already exists.")
         : err);
   }
 }

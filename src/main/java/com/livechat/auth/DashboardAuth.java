@@ -2,7 +2,6 @@ package com.livechat.auth;
 
 import com.livechat.http.ErrorMapper;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 
 /** Guards every dashboard route: a valid JWT or 401; the principal is then in the context. */
@@ -22,9 +21,7 @@ public final class DashboardAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String token = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-    jwt.verify(token).onComplete(ar -> {
+    jwt.verify(Bearer.token(ctx.request())).onComplete(ar -> {
       if (ar.failed()) {
         ErrorMapper.respond(ctx, ar.cause());
         return;

@@ -1,6 +1,6 @@
 package com.livechat.auth;
 
-import com.livechat.http.ApiError;
+import com.livechat.error.AppError;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -47,10 +47,10 @@ public final class JwtService {
 
   /**
    * Verifies signature and expiry and requires the claims the API promises (sub, tenantId, a known
-   * role, exp); anything else fails with a 401 ApiError.
+   * role, exp); anything else fails with a 401 AppError.
    */
   public Future<Principal> verify(String token) {
-    ApiError invalid = ApiError.unauthorized("unauthorized", "Missing, invalid or expired token.");
+    AppError invalid = AppError.unauthorized("unauthorized", "Missing, invalid or expired token.");
     if (token == null || token.isBlank() || token.length() > 4096) {
       return Future.failedFuture(invalid);
     }

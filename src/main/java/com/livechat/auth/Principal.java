@@ -1,6 +1,6 @@
 package com.livechat.auth;
 
-import com.livechat.http.ApiError;
+import com.livechat.error.AppError;
 import java.util.Set;
 
 /** Who a dashboard request or socket acts as, from a verified JWT. */
@@ -15,7 +15,7 @@ public record Principal(String userId, String tenantId, String role, long expire
 
   public void requireManager() {
     if (!canManage()) {
-      throw ApiError.forbidden("forbidden", "This action needs the owner or admin role.");
+      throw AppError.forbidden("forbidden", "This action needs the owner or admin role.");
     }
   }
 }

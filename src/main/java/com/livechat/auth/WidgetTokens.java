@@ -1,7 +1,7 @@
 package com.livechat.auth;
 
 import com.livechat.store.Ids;
-import com.livechat.store.WidgetTenant;
+import com.livechat.widget.WidgetTenant;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,21 +1,49 @@
 package com.livechat.bus;
 
-/** Every event-bus address the server uses, in one place. Bodies are always JSON. */
+import java.util.List;
+
+/**
+ * Every event-bus address the server uses, in one place, with its contract: whether it reaches only
+ * this node or the cluster, and whether it is a request answered by a reply or a publication.
+ * docs/EVENTBUS.md describes each one (bodies, replies, failures) for a worker in any language;
+ * EventBusContractTest fails when this list and that document disagree. Bodies are always JSON.
+ */
 public final class Addresses {
 
-  /** Request-reply: the HTTP verticle asks the chat verticle (node-local) for an AI reply. */
+  /** Where a message on the address can come from and go to. */
+  public enum Scope { NODE, CLUSTER }
+
+  /** Request-reply (one consumer answers) or publish (every consumer hears it, no reply). */
+  public enum Style { REQUEST, PUBLISH }
+
+  /** One address of the contract; {@code <tenantId>} stands for the tenant's id in a per-tenant address. */
+  public record Contract(String address, Scope scope, Style style) {}
+
+  /** Request: the HTTP verticles ask this node's chat verticle for the answer to a visitor's message. */
   public static final String CHAT_REPLY = "chat.reply";
 
-  /** Publish, cluster-wide: a tenant's widget config or tokens changed; body {"tenantId"}. */
+  /** Publish: a tenant's widget config or tokens changed; every node drops its cached copy. */
   public static final String TENANT_CHANGED = "tenant.changed";
 
-  /** Request-reply, cluster-wide: any node answers; used by the start-up self-check and tests. */
+  /** Publish: an assistant was replaced or deleted; every node drops its cached copy. */
+  public static final String ASSISTANT_CHANGED = "assistant.changed";
+
+  /** Request: any node answers with its id; the start-up self-check and operators use it. */
   public static final String NODE_PING = "node.ping";
 
-  /** Publish, cluster-wide: the committed events of one tenant, in the body of TenantEvent#toJson. */
+  private static final String TENANT_EVENTS_PREFIX = "tenant.events.";
+
+  /** Publish: the events one transaction committed for a tenant, as one batch (events.Outbox). */
   public static String tenantEvents(String tenantId) {
-    return "tenant.events." + tenantId;
+    return TENANT_EVENTS_PREFIX + tenantId;
   }
+
+  public static final List<Contract> CONTRACTS = List.of(
+      new Contract(CHAT_REPLY, Scope.NODE, Style.REQUEST),
+      new Contract(TENANT_CHANGED, Scope.CLUSTER, Style.PUBLISH),
+      new Contract(ASSISTANT_CHANGED, Scope.CLUSTER, Style.PUBLISH),
+      new Contract(NODE_PING, Scope.CLUSTER, Style.REQUEST),
+      new Contract(tenantEvents("<tenantId>"), Scope.CLUSTER, Style.PUBLISH));
 
   private Addresses() {}
 }

@@ -3,6 +3,7 @@ package com.livechat.chat;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber;
+import com.livechat.conversation.LeadFields;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
@@ -17,11 +18,6 @@ import java.util.regex.Pattern;
  * stored, so that whatever a model sends, contact_data only holds the known fields, sane values.
  */
 public final class ContactExtractor {
-
-  public static final List<String> FIELDS = List.of("name", "email", "phone", "company", "need", "budget", "timeline");
-
-  /** Longest value kept for a free-text field (need, budget, …); a model may ramble. */
-  static final int VALUE_MAX_CHARS = 200;
 
   private static final Pattern EMAIL = Pattern.compile(
       "(?<![\\w.+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -103,7 +99,7 @@ public final class ContactExtractor {
     if (sent == null) {
       return out;
     }
-    for (String field : FIELDS) {
+    for (String field : LeadFields.ALL) {
       if (!(sent.getValue(field) instanceof String raw) || raw.isBlank()) {
         continue;
       }
@@ -123,7 +119,8 @@ public final class ContactExtractor {
         }
         default -> {
           String oneLine = value.replaceAll("\\s+", " ");
-          out.put(field, oneLine.length() > VALUE_MAX_CHARS ? oneLine.substring(0, VALUE_MAX_CHARS) : oneLine);
+          int max = LeadFields.MAX_STORED_CHARS;
+          out.put(field, oneLine.length() > max ? oneLine.substring(0, max) : oneLine);
         }
       }
     }

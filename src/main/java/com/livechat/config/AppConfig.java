@@ -3,7 +3,6 @@ package com.livechat.config;
 import com.livechat.chat.provider.OpenAiSettings;
 import com.livechat.usage.Plans;
 import com.livechat.ratelimit.IpRange;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,45 +81,34 @@ public record AppConfig(
 
     /**
      * {@code ai.providers} when it lists any; else {@code ai.openai} alone when it has an API key;
-     * else none.
+     * else none. Each entry is read over {@code ai.providerDefaults}.
      */
-    static Ai from(JsonObject ai, OpenAiSettings openai, Chat chat) {
-      Object listed = ai.getValue("providers");
-      if (listed != null && !(listed instanceof JsonArray)) {
-        throw new IllegalArgumentException("ai.providers must be a JSON array of provider objects");
-      }
-      JsonArray array = listed == null ? new JsonArray() : (JsonArray) listed;
-      if (array.size() > MAX_PROVIDERS) {
-        throw new IllegalArgumentException("ai.providers lists " + array.size() + " providers; at most "
+    static Ai from(ConfigReader ai, OpenAiSettings openai, Chat chat) {
+      List<ConfigReader> entries = ai.sections("providers");
+      if (entries.size() > MAX_PROVIDERS) {
+        throw new IllegalArgumentException("ai.providers lists " + entries.size() + " providers; at most "
             + MAX_PROVIDERS + " are allowed");
       }
+      ConfigReader providerDefaults = ai.section("providerDefaults");
       List<OpenAiSettings> providers = new ArrayList<>();
       Set<String> names = new HashSet<>();
-      for (int i = 0; i < array.size(); i++) {
-        String key = "ai.providers[" + i + "]";
-        if (!(array.getValue(i) instanceof JsonObject entry)) {
-          throw new IllegalArgumentException(key + " must be a JSON object");
-        }
-        OpenAiSettings settings;
-        try {
-          settings = OpenAiSettings.fromJson(entry, "provider" + (i + 1), null, null);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
-        }
+      for (int i = 0; i < entries.size(); i++) {
+        ConfigReader entry = entries.get(i);
+        OpenAiSettings settings = OpenAiSettings.fromJson(entry, providerDefaults, "provider" + (i + 1));
         if (!names.add(settings.name())) {
-          throw new IllegalArgumentException(key + ": the name " + settings.name() + " is used twice");
+          throw new IllegalArgumentException(entry.path() + ": the name " + settings.name() + " is used twice");
         }
         providers.add(settings);
       }
       if (providers.isEmpty() && openai.hasApiKey()) {
         providers.add(openai);
       }
-      Object timeout = ai.getValue("chainTimeoutMs", 25000L);
-      if (!(timeout instanceof Number n) || n.longValue() <= 0 || n.longValue() >= chat.requestTimeoutMs()) {
+      long timeout = ai.longNumber("chainTimeoutMs", 1, Long.MAX_VALUE);
+      if (timeout >= chat.requestTimeoutMs()) {
         throw new IllegalArgumentException("ai.chainTimeoutMs must be a positive number of milliseconds below "
             + "chat.requestTimeoutMs (" + chat.requestTimeoutMs() + "), was " + timeout);
       }
-      return new Ai(List.copyOf(providers), ((Number) timeout).longValue());
+      return new Ai(List.copyOf(providers), timeout);
     }
   }
 
@@ -150,84 +138,81 @@ public record AppConfig(
   public record RateLimits(Rate chatPerSession, Rate chatPerIp, Rate loginPerIp, Rate loginFailuresPerEmail,
       Rate signupPerIp, int maxKeys) {}
 
+  /**
+   * Reads the merged configuration (conf/config.json with the file and variables over it), which
+   * holds every key: there are no defaults here, so a key that is missing or of the wrong type is
+   * refused with its name.
+   */
   public static AppConfig from(JsonObject json) {
-    JsonObject http = section(json, "http");
-    JsonObject db = section(json, "db");
-    JsonObject cluster = section(json, "cluster");
-    JsonObject auth = section(json, "auth");
-    JsonObject chat = section(json, "chat");
-    JsonObject openai = section(section(json, "ai"), "openai");
-    JsonObject track = section(json, "track");
-    JsonObject realtime = section(json, "realtime");
-    JsonObject usage = section(json, "usage");
-    JsonObject rateLimits = section(json, "rateLimits");
-    int instances = http.getInteger("instances", 0);
-    Chat chatConfig = new Chat(chat.getLong("requestTimeoutMs", 30000L), chat.getInteger("historyMessages", 20),
-        chat.getInteger("historyTokenBudget", 2000),
-        chat.getJsonArray("handoffPhrases", new JsonArray()).stream().map(String::valueOf).toList(),
-        chat.getString("handoffMessage", "I'm passing you to a member of our team; they will reply here shortly."),
-        chat.getInteger("knowledgePassages", 3), chat.getString("phoneRegion", "US"));
-    OpenAiSettings openAi;
-    try {
-      openAi = OpenAiSettings.fromJson(openai, OpenAiSettings.DEFAULT_NAME, "https://api.openai.com/v1", "gpt-4o-mini");
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("ai.openai: " + e.getMessage(), e);
-    }
+    ConfigReader config = ConfigReader.root(json);
+    ConfigReader http = config.section("http");
+    ConfigReader db = config.section("db");
+    ConfigReader cluster = config.section("cluster");
+    ConfigReader auth = config.section("auth");
+    ConfigReader chat = config.section("chat");
+    ConfigReader ai = config.section("ai");
+    ConfigReader track = config.section("track");
+    ConfigReader realtime = config.section("realtime");
+    ConfigReader usage = config.section("usage");
+    ConfigReader rateLimits = config.section("rateLimits");
+    int instances = http.integer("instances", 0, Integer.MAX_VALUE);
+    Chat chatConfig = new Chat(
+        chat.longNumber("requestTimeoutMs", 1, Long.MAX_VALUE),
+        chat.integer("historyMessages", 0, Integer.MAX_VALUE),
+        chat.integer("historyTokenBudget", 0, Integer.MAX_VALUE),
+        chat.strings("handoffPhrases"),
+        chat.string("handoffMessage"),
+        chat.integer("knowledgePassages", 0, 20),
+        chat.string("phoneRegion"));
+    OpenAiSettings openAi = OpenAiSettings.fromJson(ai.section("openai"), ai.section("providerDefaults"),
+        OpenAiSettings.DEFAULT_NAME);
     return new AppConfig(
         new Http(
-            http.getString("host", "0.0.0.0"),
-            http.getInteger("port", 8080),
+            http.string("host"),
+            http.integer("port", 0, 65535),
             instances > 0 ? instances : Runtime.getRuntime().availableProcessors(),
-            http.getInteger("bodyLimitBytes", 65536),
+            http.integer("bodyLimitBytes", 1, Integer.MAX_VALUE),
             trustedProxies(http)),
-        Path.of(json.getString("dataDir", "./data")),
-        new Db(db.getString("url", ""), db.getInteger("poolSize", 32), db.getInteger("embeddedPort", 0)),
+        Path.of(config.string("dataDir")),
+        new Db(db.string("url"), db.integer("poolSize", 1, Integer.MAX_VALUE), db.integer("embeddedPort", 0, 65535)),
         new Cluster(
-            cluster.getBoolean("enabled", false),
-            cluster.getString("name", "livechat"),
-            cluster.getString("host", "127.0.0.1"),
-            cluster.getInteger("port", 5701),
-            cluster.getJsonArray("members", new JsonArray()).stream().map(String::valueOf).toList()),
-        new Auth(auth.getString("jwtSecret", ""), auth.getInteger("jwtExpiresMinutes", 720),
-            auth.getInteger("passwordHashCost", 10)),
+            cluster.bool("enabled"),
+            cluster.string("name"),
+            cluster.string("host"),
+            cluster.integer("port", 0, 65535),
+            cluster.strings("members")),
+        new Auth(auth.string("jwtSecret"), auth.integer("jwtExpiresMinutes", 1, Integer.MAX_VALUE),
+            auth.integer("passwordHashCost", 4, 31)),
         chatConfig,
         openAi,
-        Ai.from(section(json, "ai"), openAi, chatConfig),
-        new Track(track.getInteger("maxBatch", 500), track.getInteger("maxInFlightBatches", 1)),
+        Ai.from(ai, openAi, chatConfig),
+        new Track(track.integer("maxBatch", 1, Integer.MAX_VALUE),
+            track.integer("maxInFlightBatches", 1, Integer.MAX_VALUE)),
+        // Vert.x timers need at least 1 ms
         new Realtime(
-            realtime.getLong("authTimeoutMs", 5000L),
-            realtime.getLong("pingIntervalMs", 25000L),
-            realtime.getLong("idleTimeoutMs", 60000L),
-            realtime.getLong("gapWaitMs", 100L),
-            realtime.getLong("pollIntervalMs", 2000L),
-            realtime.getInteger("replayPageSize", 500),
-            realtime.getInteger("maxPendingEvents", 10000),
-            realtime.getInteger("writeQueueMaxBytes", 65536)),
-        new Plans(usage.getString("defaultPlan", "free"), section(usage, "plans")),
-        new Admin(section(json, "admin").getString("key", "")),
+            realtime.longNumber("authTimeoutMs", 1, Long.MAX_VALUE),
+            realtime.longNumber("pingIntervalMs", 1, Long.MAX_VALUE),
+            realtime.longNumber("idleTimeoutMs", 1, Long.MAX_VALUE),
+            realtime.longNumber("gapWaitMs", 1, Long.MAX_VALUE),
+            realtime.longNumber("pollIntervalMs", 1, Long.MAX_VALUE),
+            realtime.integer("replayPageSize", 1, Integer.MAX_VALUE),
+            realtime.integer("maxPendingEvents", 1, Integer.MAX_VALUE),
+            realtime.integer("writeQueueMaxBytes", 1, Integer.MAX_VALUE)),
+        new Plans(usage.string("defaultPlan"), usage.section("plans").json()),
+        new Admin(config.section("admin").string("key")),
         new RateLimits(
-            rate(rateLimits, "chatPerSession", 20, 60),
-            rate(rateLimits, "chatPerIp", 300, 60),
-            rate(rateLimits, "loginPerIp", 30, 60),
-            rate(rateLimits, "loginFailuresPerEmail", 10, 900),
-            rate(rateLimits, "signupPerIp", 10, 3600),
-            wholeNumber(rateLimits, "maxKeys", 100_000, 1, "rateLimits.maxKeys")),
+            rate(rateLimits.section("chatPerSession")),
+            rate(rateLimits.section("chatPerIp")),
+            rate(rateLimits.section("loginPerIp")),
+            rate(rateLimits.section("loginFailuresPerEmail")),
+            rate(rateLimits.section("signupPerIp")),
+            rateLimits.integer("maxKeys", 1, Integer.MAX_VALUE)),
         json);
   }
 
-  private static List<String> trustedProxies(JsonObject http) {
-    Object value = http.getValue("trustedProxies");
-    if (value == null) {
-      return List.of();
-    }
-    if (!(value instanceof JsonArray array)) {
-      throw new IllegalArgumentException("http.trustedProxies must be a list of IP addresses and CIDR ranges");
-    }
+  private static List<String> trustedProxies(ConfigReader http) {
     List<String> entries = new ArrayList<>();
-    for (Object entry : array) {
-      if (!(entry instanceof String text)) {
-        throw new IllegalArgumentException("http.trustedProxies: " + entry + " is not a string");
-      }
+    for (String text : http.strings("trustedProxies")) {
       try {
         IpRange.parse(text);
       } catch (IllegalArgumentException e) {
@@ -238,36 +223,13 @@ public record AppConfig(
     return List.copyOf(entries);
   }
 
-  private static Rate rate(JsonObject rateLimits, String key, int capacity, int perSeconds) {
-    Object value = rateLimits.getValue(key);
-    if (value != null && !(value instanceof JsonObject)) {
-      throw new IllegalArgumentException("rateLimits." + key + " must be an object {capacity, perSeconds}");
+  private static Rate rate(ConfigReader rate) {
+    int capacity = rate.integer("capacity", 0, Integer.MAX_VALUE);
+    int perSeconds = rate.integer("perSeconds", 0, Integer.MAX_VALUE);
+    if (capacity > 0 && perSeconds == 0) {
+      throw new IllegalArgumentException(rate.path() + ".perSeconds must be at least 1 when capacity is above 0");
     }
-    JsonObject rate = value == null ? new JsonObject() : (JsonObject) value;
-    int c = wholeNumber(rate, "capacity", capacity, 0, "rateLimits." + key + ".capacity");
-    int p = wholeNumber(rate, "perSeconds", perSeconds, 0, "rateLimits." + key + ".perSeconds");
-    if (c > 0 && p == 0) {
-      throw new IllegalArgumentException("rateLimits." + key + ".perSeconds must be at least 1 when capacity is above 0");
-    }
-    return new Rate(c, p);
-  }
-
-  /** An integer of at least {@code min}, or an IllegalArgumentException naming the key. */
-  private static int wholeNumber(JsonObject json, String field, int defaultValue, int min, String key) {
-    Object value = json.getValue(field);
-    if (value == null) {
-      return defaultValue;
-    }
-    if (!(value instanceof Number n) || n.doubleValue() != Math.rint(n.doubleValue())
-        || n.doubleValue() < min || n.doubleValue() > Integer.MAX_VALUE) {
-      throw new IllegalArgumentException(key + " must be a whole number of at least " + min + ", got " + value);
-    }
-    return n.intValue();
-  }
-
-  private static JsonObject section(JsonObject json, String key) {
-    JsonObject value = json.getJsonObject(key);
-    return value == null ? new JsonObject() : value;
+    return new Rate(capacity, perSeconds);
   }
 
   public boolean openAiConfigured() {

@@ -1,9 +1,11 @@
 package com.livechat.http;
 
+import com.livechat.error.AppError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** Reading and validating JSON request bodies; every rule fails with a 400 and its own code. */
@@ -14,29 +16,46 @@ public final class Bodies {
   public static JsonObject object(RoutingContext ctx) {
     Buffer body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
-      throw ApiError.invalid("invalid_json", "A JSON object body is required.");
+      throw AppError.invalid("invalid_json", "A JSON object body is required.");
     }
     Object parsed;
     try {
       parsed = body.toJsonValue();
     } catch (DecodeException e) {
-      throw ApiError.invalid("invalid_json", "The request body is not valid JSON.");
+      throw AppError.invalid("invalid_json", "The request body is not valid JSON.");
     }
     if (!(parsed instanceof JsonObject json)) {
-      throw ApiError.invalid("invalid_json", "The request body must be a JSON object.");
+      throw AppError.invalid("invalid_json", "The request body must be a JSON object.");
     }
     // PostgreSQL text and jsonb cannot hold NUL; refuse it here rather than fail at the insert
     if (body.toString().contains("\\u0000")) {
-      throw ApiError.invalid("invalid_json", "The request body must not contain NUL characters.");
+      throw AppError.invalid("invalid_json", "The request body must not contain NUL characters.");
     }
     return json;
+  }
+
+  /**
+   * Refuses a field outside {@code allowed} (listed in the message in that order) with {@code code};
+   * {@code prefix} names the enclosing object ("widget."), {@code ignored} are accepted unlisted.
+   */
+  public static void onlyFields(JsonObject json, List<String> allowed, String code, String prefix, String... ignored) {
+    for (String field : json.fieldNames()) {
+      if (!allowed.contains(field) && !List.of(ignored).contains(field)) {
+        throw AppError.invalid(code, "Unknown field " + prefix + field + "; allowed: " + String.join(", ", allowed) + ".");
+      }
+    }
+  }
+
+  /** {@link #onlyFields} for a request body's top level: code {@code invalid_field}. */
+  public static void onlyFields(JsonObject body, List<String> allowed) {
+    onlyFields(body, allowed, "invalid_field", "");
   }
 
   /** A required string matching {@code pattern}; the code is {@code invalid_<field in snake case>}. */
   public static String required(JsonObject body, String field, Pattern pattern, String rule) {
     Object value = body.getValue(field);
     if (!(value instanceof String s) || !pattern.matcher(s).matches()) {
-      throw ApiError.invalid(code(field), field + (value == null ? " is required" : " is invalid") + ": " + rule + ".");
+      throw AppError.invalid(code(field), field + (value == null ? " is required" : " is invalid") + ": " + rule + ".");
     }
     return s;
   }
@@ -45,12 +64,12 @@ public final class Bodies {
   public static String requiredText(JsonObject body, String field, int min, int max) {
     Object value = body.getValue(field);
     if (!(value instanceof String s)) {
-      throw ApiError.invalid(code(field), field + " is required and must be a string.");
+      throw AppError.invalid(code(field), field + " is required and must be a string.");
     }
     String trimmed = s.strip();
     int length = trimmed.codePointCount(0, trimmed.length());
     if (length < min || length > max) {
-      throw ApiError.invalid(code(field), field + " must be " + min + " to " + max + " characters.");
+      throw AppError.invalid(code(field), field + " must be " + min + " to " + max + " characters.");
     }
     return trimmed;
   }
@@ -62,7 +81,7 @@ public final class Bodies {
       return null;
     }
     if (!(value instanceof String s)) {
-      throw ApiError.invalid(code(field), field + " must be a string.");
+      throw AppError.invalid(code(field), field + " must be a string.");
     }
     return s;
   }

@@ -1,55 +1,48 @@
 package com.livechat.http;
 
-import com.livechat.Services;
-import com.livechat.account.AccountRoutes;
-import com.livechat.admin.AdminRoutes;
-import com.livechat.dashboard.DashboardRoutes;
-import com.livechat.ops.OpsRoutes;
-import com.livechat.realtime.TenantSocketHandler;
-import com.livechat.widget.TrackWriter;
-import com.livechat.widget.WidgetRoutes;
+import com.livechat.config.AppConfig;
+import com.livechat.error.AppError;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /** Routes every HTTP request; one instance per core, all sharing the listening port. */
 public final class HttpVerticle extends VerticleBase {
 
-  private final Services services;
+  private final AppConfig.Http http;
+  private final Function<BodyHandler, List<RouteGroup>> routeGroups;
   private final AtomicInteger actualPort;
 
-  /** @param actualPort receives the bound port (useful when the configured port is 0) */
-  public HttpVerticle(Services services, AtomicInteger actualPort) {
-    this.services = services;
+  /**
+   * @param routeGroups builds this instance's route groups, in the order the router tries them
+   *     (the widget routes first: they take nearly all the traffic)
+   * @param actualPort receives the bound port (useful when the configured port is 0)
+   */
+  public HttpVerticle(AppConfig.Http http, Function<BodyHandler, List<RouteGroup>> routeGroups,
+      AtomicInteger actualPort) {
+    this.http = http;
+    this.routeGroups = routeGroups;
     this.actualPort = actualPort;
   }
 
   @Override
   public Future<?> start() {
-    var http = services.config().http();
     Router router = Router.router(vertx);
-    BodyHandler body = BodyHandler.create(false).setBodyLimit(http.bodyLimitBytes());
-    var track = services.config().track();
-
-    // the router tries routes in the order they were added: the widget routes take nearly all the
-    // traffic (every page view and event of every tenant's site), so they come first
-    WidgetRoutes widgets = new WidgetRoutes(vertx, services, new TrackWriter(services.tracking(), services.metrics(),
-        track.maxBatch(), track.maxInFlightBatches()));
-    widgets.mount(router, body);
-    new OpsRoutes(services.readiness(), services.metrics()).mount(router);
-    new AccountRoutes(vertx, services).mount(router, body);
-    new DashboardRoutes(vertx, services).mount(router, body);
-    new AdminRoutes(services).mount(router, body);
-    new TenantSocketHandler(vertx, services).mount(router);
+    List<RouteGroup> groups = routeGroups.apply(BodyHandler.create(false).setBodyLimit(http.bodyLimitBytes()));
+    groups.forEach(group -> group.mount(router));
+    List<DirectRoute> direct = groups.stream()
+        .filter(DirectRoute.class::isInstance).map(DirectRoute.class::cast).toList();
 
     router.route().failureHandler(ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
-        ? ErrorMapper.toApiError(ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
+        ? AppError.from(ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
     for (int status : new int[] {404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
-          ? ErrorMapper.toApiError(ctx.failure()) : ErrorMapper.forStatus(status)));
+          ? AppError.from(ctx.failure()) : ErrorMapper.forStatus(status)));
     }
 
     return vertx.createHttpServer(new HttpServerOptions()
@@ -62,9 +55,12 @@ public final class HttpVerticle extends VerticleBase {
             // otherwise carry (about 4.7 KB per idle dashboard socket) is not needed
             .setStrictThreadMode(true))
         .requestHandler(request -> {
-          if (!widgets.serveConfigDirectly(request)) {
-            router.handle(request);
+          for (DirectRoute route : direct) {
+            if (route.serveDirectly(request)) {
+              return;
+            }
           }
+          router.handle(request);
         })
         .listen()
         .onSuccess(server -> actualPort.set(server.actualPort()));

@@ -30,6 +30,7 @@ public final class Metrics {
   private final Counter eventsDelivered;
   private final Counter slowSocketsClosed;
   private final Counter busEventsReceived;
+  private final Counter busMessagesReceived;
   /** By provider name, or provider and failure reason: both sets are small and fixed by config. */
   private final Map<String, Counter> aiCounters = new ConcurrentHashMap<>();
 
@@ -59,6 +60,10 @@ public final class Metrics {
     // one per event per node with sockets of the tenant: a node's share of the cluster's fan-out traffic
     busEventsReceived = Counter.builder("livechat_tenant_bus_events_received")
         .description("tenant events received by this node's clustered tenant consumers").register(registry);
+    // one per committed transaction per node with sockets of the tenant: the cluster messages themselves
+    busMessagesReceived = Counter.builder("livechat_tenant_bus_messages_received")
+        .description("tenant event batches (one per transaction) received by this node's clustered tenant consumers")
+        .register(registry);
   }
 
   public String scrape() {
@@ -97,8 +102,10 @@ public final class Metrics {
     eventsDelivered.increment();
   }
 
-  public void busEventReceived() {
-    busEventsReceived.increment();
+  /** One cluster message of a tenant channel, carrying {@code events} events. */
+  public void busBatchReceived(int events) {
+    busMessagesReceived.increment();
+    busEventsReceived.increment(events);
   }
 
   public void slowSocketClosed() {
@@ -111,7 +118,7 @@ public final class Metrics {
         .description("requests refused with 429 rate_limited").register(registry);
   }
 
-    public void socketOpened() {
+  public void socketOpened() {
     sockets.incrementAndGet();
   }
 

@@ -1,7 +1,7 @@
 package com.livechat.ratelimit;
 
 import com.livechat.config.AppConfig;
-import com.livechat.http.ApiError;
+import com.livechat.error.AppError;
 import com.livechat.ops.Metrics;
 import io.micrometer.core.instrument.Counter;
 import io.vertx.core.http.HttpServerRequest;
@@ -63,13 +63,13 @@ public final class RateLimiters {
   /**
    * Takes one token of {@code limit} for {@code key}.
    *
-   * @throws ApiError 429 {@code rate_limited} with Retry-After when the bucket is empty
+   * @throws AppError 429 {@code rate_limited} with Retry-After when the bucket is empty
    */
   public void take(Limit limit, String key) {
     long retryAfter = limiters.get(limit).tryTake(key);
     if (retryAfter != TokenBucketLimiter.ALLOWED) {
       refused.get(limit).increment();
-      throw ApiError.tooMany("rate_limited", limit.message + "; retry after " + retryAfter + " s.", retryAfter);
+      throw AppError.tooMany("rate_limited", limit.message + "; retry after " + retryAfter + " s.", retryAfter);
     }
   }
 
@@ -78,7 +78,7 @@ public final class RateLimiters {
     take(first, firstKey);
     try {
       take(second, secondKey);
-    } catch (ApiError e) {
+    } catch (AppError e) {
       refund(first, firstKey);
       throw e;
     }

@@ -3,13 +3,14 @@ package com.livechat.realtime;
 import com.livechat.bus.Addresses;
 import com.livechat.config.AppConfig;
 import com.livechat.ops.Metrics;
-import com.livechat.store.EventLog;
-import com.livechat.store.TenantEvent;
+import com.livechat.events.EventLog;
+import com.livechat.events.TenantEvent;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -65,11 +66,14 @@ final class TenantChannel {
     this.log = log;
     this.config = config;
     this.onEmpty = onEmpty;
-    this.consumer = vertx.eventBus().consumer(Addresses.tenantEvents(tenantId),
-        message -> {
-          metrics.busEventReceived();
-          onEvent(TenantEvent.fromJson(message.body()));
-        });
+    // one message per committed transaction: {"tenantId", "events": [...]} (events.Outbox)
+    this.consumer = vertx.eventBus().consumer(Addresses.tenantEvents(tenantId), message -> {
+      JsonArray events = message.body().getJsonArray("events");
+      metrics.busBatchReceived(events.size());
+      for (int i = 0; i < events.size(); i++) {
+        onEvent(TenantEvent.fromJson(tenantId, events.getJsonObject(i)));
+      }
+    });
     this.pollTimer = vertx.setPeriodic(config.pollIntervalMs(), id -> poll());
     // the position is read only once the consumer is registered: nothing committed after it is missed
     consumer.completion()

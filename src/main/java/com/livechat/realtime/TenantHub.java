@@ -2,7 +2,7 @@ package com.livechat.realtime;
 
 import com.livechat.config.AppConfig;
 import com.livechat.ops.Metrics;
-import com.livechat.store.EventLog;
+import com.livechat.events.EventLog;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,15 +13,15 @@ import java.util.Map;
 /**
  * The node's registry of tenant channels: one {@link TenantChannel} (and so one clustered
  * event-bus consumer) per tenant with at least one socket on this node, created with the first
- * socket and removed with the last. Channels live on the hub's own context; sockets live on the
- * event loop of the HTTP verticle that accepted them.
+ * socket and removed with the last. Channels live on the context of the {@link RealtimeVerticle}
+ * that owns the hub; sockets live on the event loop of the HTTP verticle that accepted them.
  */
 public final class TenantHub {
 
   private final Vertx vertx;
   private final EventLog log;
   private final AppConfig.Realtime config;
-  private final Context hubContext;
+  private Context hubContext;
   private final Map<String, TenantChannel> channels = new HashMap<>();
   private final Metrics metrics;
 
@@ -30,7 +30,11 @@ public final class TenantHub {
     this.log = log;
     this.config = config;
     this.metrics = metrics;
-    this.hubContext = vertx.getOrCreateContext();
+  }
+
+  /** Called by the owning verticle as it starts: from then on channels live on its context. */
+  void start(Context context) {
+    this.hubContext = context;
   }
 
   /**

@@ -1,10 +1,13 @@
 package com.livechat.realtime;
 
-import com.livechat.Services;
+import com.livechat.auth.JwtService;
 import com.livechat.auth.Principal;
 import com.livechat.config.AppConfig;
-import com.livechat.http.ApiError;
+import com.livechat.error.AppError;
+import com.livechat.events.EventLog;
 import com.livechat.http.ErrorMapper;
+import com.livechat.http.RouteGroup;
+import com.livechat.ops.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -23,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * tenant's events; app-level ping/pong, server pings and an idle close, and a close when the
  * token expires.
  */
-public final class TenantSocketHandler {
+public final class TenantSocketHandler implements RouteGroup {
 
   private static final Logger LOG = LoggerFactory.getLogger(TenantSocketHandler.class);
   static final short CLOSE_UNAUTHORIZED = 4401;
@@ -35,17 +38,23 @@ public final class TenantSocketHandler {
   private static final String SEC_WEBSOCKET_KEY = "Sec-WebSocket-Key";
 
   private final Vertx vertx;
-  private final Services services;
+  private final JwtService jwt;
   private final TenantHub hub;
+  private final EventLog log;
   private final AppConfig.Realtime config;
+  private final Metrics metrics;
 
-  public TenantSocketHandler(Vertx vertx, Services services) {
+  public TenantSocketHandler(Vertx vertx, JwtService jwt, TenantHub hub, EventLog log, AppConfig.Realtime config,
+      Metrics metrics) {
     this.vertx = vertx;
-    this.services = services;
-    this.hub = services.hub();
-    this.config = services.config().realtime();
+    this.jwt = jwt;
+    this.hub = hub;
+    this.log = log;
+    this.config = config;
+    this.metrics = metrics;
   }
 
+  @Override
   public void mount(Router router) {
     router.get("/api/ws/tenant").handler(this::upgrade);
   }
@@ -57,14 +66,14 @@ public final class TenantSocketHandler {
     if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))
         || connection == null || !connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade")
         || request.getHeader(SEC_WEBSOCKET_KEY) == null) {
-      ErrorMapper.respond(ctx.response(), ApiError.invalid("websocket_upgrade_required",
+      ErrorMapper.respond(ctx.response(), AppError.invalid("websocket_upgrade_required",
           "This endpoint speaks WebSocket only: send a WebSocket upgrade (Connection: Upgrade, "
               + "Upgrade: websocket, Sec-WebSocket-Key, Sec-WebSocket-Version: 13)."));
       return;
     }
     if (!SUPPORTED_VERSIONS.contains(String.valueOf(request.getHeader(SEC_WEBSOCKET_VERSION)))) {
       ctx.response().putHeader(SEC_WEBSOCKET_VERSION, "13");
-      ErrorMapper.respond(ctx.response(), ApiError.of(ApiError.Kind.UPGRADE_REQUIRED, "unsupported_websocket_version",
+      ErrorMapper.respond(ctx.response(), AppError.of(AppError.Kind.UPGRADE_REQUIRED, "unsupported_websocket_version",
           "Sec-WebSocket-Version must be 13."));
       return;
     }
@@ -139,7 +148,7 @@ public final class TenantSocketHandler {
         return;
       }
       Object token = message.getValue("token");
-      services.jwt().verify(token instanceof String s ? s : null).onComplete(ar -> context.runOnContext(v -> {
+      jwt.verify(token instanceof String s ? s : null).onComplete(ar -> context.runOnContext(v -> {
         if (ar.failed()) {
           ws.close(CLOSE_UNAUTHORIZED, "invalid token");
           return;
@@ -154,8 +163,7 @@ public final class TenantSocketHandler {
     private void join(Principal principal, Long resumeAfter) {
       vertx.cancelTimer(authTimer);
       ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
-      socket = new TenantSocket(vertx, ws, context, principal, services.eventLog(), config,
-          services.metrics());
+      socket = new TenantSocket(vertx, ws, context, principal, log, config, metrics);
       long msToExpiry = principal.expiresAtEpochSeconds() * 1000 - System.currentTimeMillis();
       if (msToExpiry <= 0) {
         ws.close(CLOSE_UNAUTHORIZED, "token expired");

@@ -1,16 +1,16 @@
 package com.livechat.widget;
 
-import com.livechat.Services;
+import com.livechat.auth.Bearer;
 import com.livechat.auth.WidgetTokens;
 import com.livechat.bus.Addresses;
-import com.livechat.chat.AssistantResolver;
-import com.livechat.http.ApiError;
+import com.livechat.error.AppError;
 import com.livechat.http.Bodies;
+import com.livechat.http.DirectRoute;
 import com.livechat.http.ErrorMapper;
 import com.livechat.http.Responses;
+import com.livechat.http.RouteGroup;
 import com.livechat.ratelimit.RateLimiters;
-import com.livechat.store.Assistant;
-import com.livechat.store.TrackStore;
+import com.livechat.voice.VoiceSessions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,7 +30,7 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
 /** The four widget endpoints of shared/API.md Part 1, with their CORS and token checks. */
-public final class WidgetRoutes {
+public final class WidgetRoutes implements RouteGroup, DirectRoute {
 
   static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
   static final Pattern EVENT = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
@@ -49,18 +49,27 @@ public final class WidgetRoutes {
       io.vertx.core.buffer.Buffer.buffer("{\"success\":true}");
 
   private final Vertx vertx;
-  private final Services services;
+  private final WidgetCache widgets;
+  private final RateLimiters limits;
   private final TrackWriter trackWriter;
+  private final VoiceSessions voice;
+  private final BodyHandler body;
   private final DeliveryOptions chatDelivery;
 
-  public WidgetRoutes(Vertx vertx, Services services, TrackWriter trackWriter) {
+  /** @param chatTimeoutMs how long a chat request waits for the chat verticle's answer */
+  public WidgetRoutes(Vertx vertx, WidgetCache widgets, RateLimiters limits, TrackWriter trackWriter,
+      VoiceSessions voice, BodyHandler body, long chatTimeoutMs) {
     this.vertx = vertx;
-    this.services = services;
+    this.widgets = widgets;
+    this.limits = limits;
     this.trackWriter = trackWriter;
-    this.chatDelivery = new DeliveryOptions().setSendTimeout(services.config().chat().requestTimeoutMs());
+    this.voice = voice;
+    this.body = body;
+    this.chatDelivery = new DeliveryOptions().setSendTimeout(chatTimeoutMs);
   }
 
-  public void mount(Router router, BodyHandler body) {
+  @Override
+  public void mount(Router router) {
     for (String path : new String[] {"/config", "/chat", "/track", "/voice/start"}) {
       router.options(BASE + path).handler(this::guard).handler(this::preflight);
     }
@@ -72,7 +81,7 @@ public final class WidgetRoutes {
 
   /** 404 unknown widget, then 403 foreign origin, then (except preflight) 401 bad token. */
   private void guard(RoutingContext ctx) {
-    Future<WidgetSnapshot> snapshot = services.tenants().get(ctx.pathParam("widgetId"));
+    Future<WidgetSnapshot> snapshot = widgets.get(ctx.pathParam("widgetId"));
     if (snapshot.isComplete()) {
       guard(ctx, snapshot);
       return;
@@ -87,7 +96,7 @@ public final class WidgetRoutes {
       ErrorMapper.respond(ctx, snapshot.cause());
       return;
     }
-    ApiError denied = admit(ctx.request(), snapshot.result());
+    AppError denied = admit(ctx.request(), snapshot.result());
     if (denied != null) {
       ErrorMapper.respond(ctx.response(), denied);
       return;
@@ -101,13 +110,13 @@ public final class WidgetRoutes {
    * outside the allow-list (403), then, except for a preflight, a missing or wrong token (401).
    * Sets the CORS headers of an admitted request. Returns null when the request may go on.
    */
-  private static ApiError admit(HttpServerRequest request, WidgetSnapshot widget) {
+  private static AppError admit(HttpServerRequest request, WidgetSnapshot widget) {
     if (widget == null) {
-      return ApiError.notFound("widget_not_found", "No widget has this id.");
+      return AppError.notFound("widget_not_found", "No widget has this id.");
     }
     String origin = request.getHeader(HttpHeaders.ORIGIN);
     if (!widget.originAllowed(origin)) {
-      return ApiError.forbidden("origin_not_allowed", "This origin may not use this widget.");
+      return AppError.forbidden("origin_not_allowed", "This origin may not use this widget.");
     }
     if (origin != null) {
       request.response()
@@ -115,8 +124,8 @@ public final class WidgetRoutes {
           .putHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN)
           .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSE_HEADERS);
     }
-    if (request.method() != HttpMethod.OPTIONS && !WidgetTokens.matches(widget.tenant(), bearer(request), Instant.now())) {
-      return ApiError.unauthorized("invalid_widget_token", "Missing or invalid widget token.");
+    if (request.method() != HttpMethod.OPTIONS && !WidgetTokens.matches(widget.tenant(), Bearer.token(request), Instant.now())) {
+      return AppError.unauthorized("invalid_widget_token", "Missing or invalid widget token.");
     }
     return null;
   }
@@ -126,7 +135,8 @@ public final class WidgetRoutes {
    * site), so when the tenant is already cached it is answered here, in front of the router, with
    * exactly the checks and response of the routed path. Returns false to let the router have it.
    */
-  public boolean serveConfigDirectly(HttpServerRequest request) {
+  @Override
+  public boolean serveDirectly(HttpServerRequest request) {
     if (request.method() != HttpMethod.GET) {
       return false;
     }
@@ -139,11 +149,11 @@ public final class WidgetRoutes {
     if (widgetId.indexOf('/') >= 0 || widgetId.indexOf('%') >= 0) {
       return false;
     }
-    Future<WidgetSnapshot> snapshot = services.tenants().get(widgetId);
+    Future<WidgetSnapshot> snapshot = widgets.get(widgetId);
     if (!snapshot.succeeded()) {
       return false;
     }
-    ApiError denied = admit(request, snapshot.result());
+    AppError denied = admit(request, snapshot.result());
     if (denied != null) {
       ErrorMapper.respond(request.response(), denied);
     } else {
@@ -190,7 +200,6 @@ public final class WidgetRoutes {
           .put("conversationId", Bodies.optionalString(body, "conversationId"))
           .put("defaultAssistantId", widget.tenant().defaultAssistantId());
       // only a valid message costs a token (a 400 does not), and it stays spent whatever happens next
-      RateLimiters limits = services.rateLimits();
       limits.takeBoth(RateLimiters.Limit.CHAT_SESSION, widget.tenant().id() + "/" + request.getString("sessionId"),
           RateLimiters.Limit.CHAT_IP, limits.clientKey(c.request()));
       return vertx.eventBus().<JsonObject>request(Addresses.CHAT_REPLY, request, chatDelivery)
@@ -222,24 +231,8 @@ public final class WidgetRoutes {
       String tenantId = widget.tenant().id();
       String sessionId = Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -");
       String assistantId = Bodies.optionalString(body, "assistantId");
-      return AssistantResolver.resolve(services.chats(), tenantId, assistantId, widget.tenant().defaultAssistantId())
-          .compose(assistant -> startVoice(tenantId, sessionId, assistant));
+      return voice.start(tenantId, sessionId, assistantId, widget.tenant().defaultAssistantId());
     });
-  }
-
-  private Future<JsonObject> startVoice(String tenantId, String sessionId, Assistant assistant) {
-    if (assistant.phoneNumbers().isEmpty()) {
-      return Future.failedFuture(ApiError.invalid("voice_not_configured", "This assistant has no phone number."));
-    }
-    return services.chats().startVoiceConversation(tenantId, assistant.id(), sessionId)
-        .map(changes -> {
-          services.events().publish(changes.events());
-          return changes.value();
-        })
-        .map(conversation -> new JsonObject()
-            .put("conversationId", conversation.id())
-            .put("assistantId", assistant.id())
-            .put("phoneNumber", assistant.phoneNumbers().get(0)));
   }
 
   /** ISO-8601 with an offset; default now. Stored as text, cast by PostgreSQL. */
@@ -258,7 +251,7 @@ public final class WidgetRoutes {
         // falls through to the 400 below
       }
     }
-    throw ApiError.invalid("invalid_timestamp", "timestamp must be an ISO-8601 date-time with an offset, "
+    throw AppError.invalid("invalid_timestamp", "timestamp must be an ISO-8601 date-time with an offset, "
         + "e.g. 2024-01-15T10:00:00Z.");
   }
 
@@ -268,22 +261,14 @@ public final class WidgetRoutes {
       return null;
     }
     if (!(value instanceof JsonObject json)) {
-      throw ApiError.invalid("invalid_metadata", "metadata must be a JSON object.");
+      throw AppError.invalid("invalid_metadata", "metadata must be a JSON object.");
     }
     String encoded = json.encode();
     if (encoded.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > METADATA_MAX_BYTES) {
-      throw ApiError.invalid("metadata_too_large", "metadata must be at most " + METADATA_MAX_BYTES
+      throw AppError.invalid("metadata_too_large", "metadata must be at most " + METADATA_MAX_BYTES
           + " bytes once serialized.");
     }
     return encoded;
-  }
-
-  private static String bearer(HttpServerRequest request) {
-    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
-    if (header == null || header.length() < 8 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    return header.substring(7).trim();
   }
 
   private static boolean etagMatches(String ifNoneMatch, String etag) {

@@ -58,7 +58,7 @@ class AccountApiTest {
     assertThat(Base64.getUrlDecoder().decode(widgetToken.substring(3))).hasSizeGreaterThanOrEqualTo(32);
 
     // the JWT carries sub, tenantId and role, and this node accepts it
-    User principal = server.services().jwt().authenticate(body.getString("token")).await();
+    User principal = server.wiring().jwt().authenticate(body.getString("token")).await();
     assertThat(principal.principal().getString("sub")).isEqualTo(user.getString("id"));
     assertThat(principal.principal().getString("tenantId")).isEqualTo(tenantId);
     assertThat(principal.principal().getString("role")).isEqualTo("owner");

@@ -2,6 +2,7 @@ package com.livechat.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.livechat.conversation.LeadFields;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +46,7 @@ class ContactExtractorTest {
     assertThat(clean.getString("name")).isEqualTo("Ann");
     assertThat(clean.getString("phone")).isEqualTo("+14165550199");
     assertThat(clean.getString("need")).isEqualTo("a new website");
-    assertThat(clean.getString("timeline")).hasSize(ContactExtractor.VALUE_MAX_CHARS);
+    assertThat(clean.getString("timeline")).hasSize(LeadFields.MAX_STORED_CHARS);
     assertThat(extractor.clean(null)).isEmpty();
   }
 

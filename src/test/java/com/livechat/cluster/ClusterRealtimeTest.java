@@ -107,7 +107,7 @@ class ClusterRealtimeTest {
       for (int i = 0; i < 5; i++) {
         sockets.add(WsClient.authenticated(nodes.get(1).port(), t.jwt(), null));
       }
-      assertThat(nodes.get(1).services().hub().channelCount().await()).isEqualTo(1);
+      assertThat(nodes.get(1).wiring().hub().channelCount().await()).isEqualTo(1);
       chat(0, t, "s", "Hi", null);
       for (WsClient s : sockets) {
         assertThat(ids(s.take(3, 10))).isEqualTo(range(1, 3));
@@ -117,10 +117,10 @@ class ClusterRealtimeTest {
     }
     // the consumer goes with the last socket
     long deadline = System.currentTimeMillis() + 5000;
-    while (nodes.get(1).services().hub().channelCount().await() != 0 && System.currentTimeMillis() < deadline) {
+    while (nodes.get(1).wiring().hub().channelCount().await() != 0 && System.currentTimeMillis() < deadline) {
       sleep(50);
     }
-    assertThat(nodes.get(1).services().hub().channelCount().await()).isZero();
+    assertThat(nodes.get(1).wiring().hub().channelCount().await()).isZero();
   }
 
   @Test

@@ -3,6 +3,7 @@ package com.livechat.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.livechat.chat.provider.OpenAiSettings;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
@@ -203,5 +204,108 @@ class ConfigLoaderTest {
       assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIVECHAT_CONFIG", file.toString()))).as(c[0])
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(c[1]);
     }
+  }
+
+  @Test
+  void everyValueComesFromConfConfigJson(@TempDir Path dir) throws Exception {
+    JsonObject packaged = ConfigLoader.defaults();
+    AppConfig config = AppConfig.from(ConfigLoader.loadJson(Map.of()));
+    assertThat(config.http().port()).isEqualTo(packaged.getJsonObject("http").getInteger("port"));
+    assertThat(config.http().host()).isEqualTo(packaged.getJsonObject("http").getString("host"));
+    assertThat(config.db().poolSize()).isEqualTo(packaged.getJsonObject("db").getInteger("poolSize"));
+    assertThat(config.cluster().members()).isEqualTo(List.of("127.0.0.1:5701"))
+        .isEqualTo(packaged.getJsonObject("cluster").getJsonArray("members").getList());
+    assertThat(config.chat().handoffPhrases())
+        .isEqualTo(packaged.getJsonObject("chat").getJsonArray("handoffPhrases").getList());
+    assertThat(config.realtime().pingIntervalMs())
+        .isEqualTo(packaged.getJsonObject("realtime").getLong("pingIntervalMs"));
+    assertThat(config.rateLimits().maxKeys()).isEqualTo(packaged.getJsonObject("rateLimits").getInteger("maxKeys"));
+
+    // ai.providerDefaults reaches ai.openai, every ai.providers entry and OpenAiSettings.of alike
+    JsonObject tuning = packaged.getJsonObject("ai").getJsonObject("providerDefaults");
+    AppConfig chain = load(dir, "{\"ai\": {\"providers\": [{\"baseUrl\": \"http://a/v1\", \"model\": \"m\"}]}}");
+    for (OpenAiSettings p : List.of(config.openai(), chain.ai().providers().get(0),
+        OpenAiSettings.of("http://b/v1", "", "m"))) {
+      assertThat(p.timeoutMs()).as(p.name()).isEqualTo(tuning.getLong("timeoutMs"));
+      assertThat(p.maxConnections()).as(p.name()).isEqualTo(tuning.getInteger("maxConnections"));
+      assertThat(p.breakerMaxFailures()).as(p.name()).isEqualTo(tuning.getInteger("breakerMaxFailures"));
+      assertThat(p.breakerResetMs()).as(p.name()).isEqualTo(tuning.getLong("breakerResetMs"));
+      assertThat(p.maxRetries()).as(p.name()).isEqualTo(tuning.getInteger("maxRetries"));
+      assertThat(p.retryBaseMs()).as(p.name()).isEqualTo(tuning.getLong("retryBaseMs"));
+      assertThat(p.retryMaxMs()).as(p.name()).isEqualTo(tuning.getLong("retryMaxMs"));
+      assertThat(p.tools()).as(p.name()).isEqualTo(tuning.getBoolean("tools"));
+      assertThat(p.assistantModel()).as(p.name()).isEqualTo(tuning.getBoolean("assistantModel"));
+    }
+    assertThat(chain.ai().providers().get(0).name()).isEqualTo("provider1");
+    assertThat(OpenAiSettings.DEFAULT_MAX_CONNECTIONS).isEqualTo(tuning.getInteger("maxConnections"));
+  }
+
+  @Test
+  void providerDefaultsAreTheTuningEveryProviderStartsFrom(@TempDir Path dir) throws Exception {
+    AppConfig config = load(dir, """
+        {"ai": {"providerDefaults": {"timeoutMs": 7000, "tools": false},
+                "openai": {"apiKey": "sk-1", "maxRetries": 0},
+                "providers": [{"baseUrl": "http://a/v1", "model": "m"},
+                              {"baseUrl": "http://b/v1", "model": "m", "timeoutMs": 9000}]}}""");
+    var providers = config.ai().providers();
+    assertThat(providers.get(0).timeoutMs()).isEqualTo(7000);
+    assertThat(providers.get(0).tools()).isFalse();
+    assertThat(providers.get(0).maxRetries()).as("a default left alone stays").isEqualTo(2);
+    assertThat(providers.get(1).timeoutMs()).as("an entry's own key wins").isEqualTo(9000);
+    assertThat(config.openai().timeoutMs()).isEqualTo(7000);
+    assertThat(config.openai().maxRetries()).as("ai.openai's own key wins").isZero();
+    assertThat(providers.get(0).maxRetries()).as("ai.openai's keys are not defaults of others").isEqualTo(2);
+  }
+
+  @Test
+  void aKeyOfConfConfigJsonLeftOutOfTheMergedJsonIsRefusedByName() {
+    String[] keys = {"http.port", "dataDir", "cluster.members", "chat.handoffPhrases", "ai.chainTimeoutMs",
+        "ai.openai.baseUrl", "ai.providerDefaults.maxRetries", "realtime.gapWaitMs", "rateLimits.chatPerIp",
+        "rateLimits.loginPerIp.perSeconds", "admin.key"};
+    for (String key : keys) {
+      JsonObject json = ConfigLoader.loadJson(Map.of());
+      String[] parts = key.split("\\.");
+      JsonObject parent = json;
+      for (int i = 0; i < parts.length - 1; i++) {
+        parent = parent.getJsonObject(parts[i]);
+      }
+      parent.remove(parts[parts.length - 1]);
+      assertThatThrownBy(() -> AppConfig.from(json)).as(key).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(key + " must be").hasMessageContaining("was missing");
+    }
+  }
+
+  @Test
+  void aValueOfTheWrongTypeIsRefusedWithItsKeyNamed(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(() -> load(dir, "{\"realtime\": {\"pingIntervalMs\": \"soon\"}}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("realtime.pingIntervalMs must be a whole number of at least 1, was \"soon\"");
+    String[][] cases = {
+        {"{\"http\": {\"port\": \"x\"}}", "http.port must be a whole number from 0 to 65535, was \"x\""},
+        {"{\"http\": {\"port\": 70000}}", "http.port"},
+        {"{\"http\": {\"port\": null}}", "http.port"},
+        {"{\"db\": {\"poolSize\": 2.5}}", "db.poolSize"},
+        {"{\"cluster\": {\"enabled\": \"yes\"}}", "cluster.enabled"},
+        {"{\"cluster\": {\"members\": [\"a:1\", 2]}}", "cluster.members[1]"},
+        {"{\"cluster\": \"off\"}", "cluster must be an object"},
+        {"{\"auth\": {\"jwtSecret\": 42}}", "auth.jwtSecret"},
+        {"{\"chat\": {\"handoffPhrases\": \"human\"}}", "chat.handoffPhrases"},
+        {"{\"ai\": {\"providerDefaults\": {\"maxRetries\": 11}}}", "ai.providerDefaults.maxRetries"},
+        {"{\"ai\": {\"openai\": {\"tools\": \"on\"}}}", "ai.openai.tools"},
+        {"{\"ai\": {\"openai\": {\"baseUrl\": \"ftp://x\"}}}", "ai.openai: baseUrl"},
+        {"{\"ai\": {\"providers\": [{\"baseUrl\": \"http://a/v1\", \"model\": 3}]}}", "ai.providers[0].model"},
+        {"{\"ai\": {\"providers\": [7]}}", "ai.providers[0] must be an object"},
+    };
+    for (String[] c : cases) {
+      assertThatThrownBy(() -> load(dir, c[0])).as(c[0]).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
+  void providerIdentityIsNeverTakenFromProviderDefaults(@TempDir Path dir) {
+    assertThatThrownBy(() -> load(dir, "{\"ai\": {\"providerDefaults\": {\"baseUrl\": \"http://a/v1\"}, "
+        + "\"providers\": [{\"model\": \"m\"}]}}"))
+        .hasMessageContaining("ai.providers[0].baseUrl");
   }
 }

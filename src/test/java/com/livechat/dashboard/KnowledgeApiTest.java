@@ -4,7 +4,8 @@ import static com.livechat.dashboard.Dashboard.assertError;
 import static com.livechat.dashboard.Dashboard.assertSuccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.livechat.store.KnowledgeHit;
+import com.livechat.assistant.KnowledgeHit;
+import com.livechat.assistant.KnowledgeInput;
 import com.livechat.support.Api;
 import com.livechat.support.TestServer;
 import io.vertx.core.json.JsonArray;
@@ -47,7 +48,7 @@ class KnowledgeApiTest extends DashboardApiTest {
   }
 
   private List<String> searchTitles(String question) {
-    return server.services().knowledge().search(tenant.id(), tenant.defaultAssistantId(), question, 5).await()
+    return server.wiring().knowledge().search(tenant.id(), tenant.defaultAssistantId(), question, 5).await()
         .stream().map(KnowledgeHit::title).toList();
   }
 

@@ -58,7 +58,7 @@ class RestartTest {
       assertThat(TestServer.sql(second, "SELECT count(*) FROM messages WHERE conversation_id = $1", conversationId)
           .iterator().next().getLong(0)).isEqualTo(4);
       // the generated JWT secret was kept, so tokens issued before the restart stay valid
-      assertThat(second.services().jwt().authenticate(jwt).await().principal().getString("tenantId"))
+      assertThat(second.wiring().jwt().authenticate(jwt).await().principal().getString("tenantId"))
           .isEqualTo(tenantId);
     } finally {
       second.close();

@@ -68,6 +68,6 @@ public final class TestServer {
 
   /** Runs SQL against the node's own pool, for arranging state no API of this issue sets yet. */
   public static RowSet<Row> sql(LiveChatServer server, String sql, Object... params) {
-    return server.services().pool().preparedQuery(sql).execute(Tuple.from(params)).await();
+    return server.wiring().pool().preparedQuery(sql).execute(Tuple.from(params)).await();
   }
 }

@@ -468,6 +468,6 @@ class WidgetApiTest {
    */
   private void tenantChanged() {
     server.vertx().eventBus().publish(Addresses.TENANT_CHANGED, new JsonObject().put("tenantId", widgetId));
-    server.services().tenants().invalidate(widgetId);
+    server.wiring().widgets().invalidate(widgetId);
   }
 }

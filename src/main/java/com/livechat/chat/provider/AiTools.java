@@ -1,8 +1,8 @@
 package com.livechat.chat.provider;
 
+import com.livechat.conversation.LeadFields;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 
 /**
  * The functions an LLM provider may call: {@code request_human} (hand the conversation to the
@@ -14,16 +14,6 @@ public final class AiTools {
   public static final String REQUEST_HUMAN = "request_human";
   public static final String UPDATE_CONTACT = "update_contact";
 
-  /** The arguments of {@code update_contact}, all optional strings; any other name is ignored. */
-  public static final List<String> CONTACT_FIELDS =
-      List.of("name", "email", "phone", "company", "need", "budget", "timeline");
-
-  /**
-   * A longer value is dropped rather than cut: half an email address or phone number is worse than
-   * none, and no real value of these fields comes near it.
-   */
-  public static final int MAX_CONTACT_VALUE_CHARS = 500;
-
   private static final JsonArray DEFINITIONS = build();
 
   private AiTools() {}
@@ -34,14 +24,8 @@ public final class AiTools {
   }
 
   private static JsonArray build() {
-    JsonObject contactProperties = new JsonObject()
-        .put("name", field("The visitor's name as they gave it."))
-        .put("email", field("The visitor's email address."))
-        .put("phone", field("The visitor's phone number, as written."))
-        .put("company", field("The company or organisation the visitor belongs to."))
-        .put("need", field("What the visitor is looking for, in a short phrase."))
-        .put("budget", field("The budget the visitor mentioned, with its currency if given."))
-        .put("timeline", field("When the visitor needs it, as they said it (e.g. \"next month\")."));
+    JsonObject contactProperties = new JsonObject();
+    LeadFields.DESCRIPTIONS.forEach((name, description) -> contactProperties.put(name, field(description)));
     return new JsonArray()
         .add(function(REQUEST_HUMAN,
             "Hand the conversation over to a human member of the team. Call it when the visitor asks "
@@ -63,19 +47,19 @@ public final class AiTools {
   }
 
   /**
-   * The contact fields of one {@code update_contact} call: known names only, values as trimmed
-   * strings (a number, such as a budget, becomes its decimal text), blank or oversized values left
-   * out.
+   * The contact fields of one {@code update_contact} call ({@link LeadFields#ALL}, any other name
+   * is ignored): values as trimmed strings (a number, such as a budget, becomes its decimal text),
+   * blank values and those over {@link LeadFields#MAX_SENT_CHARS} left out.
    */
   static JsonObject contactFields(JsonObject arguments) {
     JsonObject contact = new JsonObject();
     if (arguments == null) {
       return contact;
     }
-    for (String field : CONTACT_FIELDS) {
+    for (String field : LeadFields.ALL) {
       Object value = arguments.getValue(field);
       String text = value instanceof String s ? s.trim() : value instanceof Number n ? n.toString() : null;
-      if (text != null && !text.isEmpty() && text.length() <= MAX_CONTACT_VALUE_CHARS) {
+      if (text != null && !text.isEmpty() && text.length() <= LeadFields.MAX_SENT_CHARS) {
         contact.put(field, text);
       }
     }

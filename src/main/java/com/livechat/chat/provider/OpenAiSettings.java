@@ -1,5 +1,7 @@
 package com.livechat.chat.provider;
 
+import com.livechat.config.ConfigLoader;
+import com.livechat.config.ConfigReader;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -44,14 +46,15 @@ public record OpenAiSettings(
     boolean tools,
     boolean assistantModel) {
 
+  /** The name of {@code ai.openai}; an entry of {@code ai.providers} is named by its position. */
   public static final String DEFAULT_NAME = "openai";
-  public static final long DEFAULT_TIMEOUT_MS = 20_000;
-  public static final int DEFAULT_MAX_CONNECTIONS = 1024;
-  public static final int DEFAULT_BREAKER_MAX_FAILURES = 5;
-  public static final long DEFAULT_BREAKER_RESET_MS = 30_000;
-  public static final int DEFAULT_MAX_RETRIES = 2;
-  public static final long DEFAULT_RETRY_BASE_MS = 250;
-  public static final long DEFAULT_RETRY_MAX_MS = 4_000;
+
+  /** The tuning a provider has unless it sets its own: {@code ai.providerDefaults} of conf/config.json. */
+  private static final ConfigReader PACKAGED_DEFAULTS =
+      ConfigReader.root(ConfigLoader.defaults()).section("ai").section("providerDefaults");
+
+  /** {@code ai.providerDefaults.maxConnections} of conf/config.json. */
+  public static final int DEFAULT_MAX_CONNECTIONS = PACKAGED_DEFAULTS.integer("maxConnections", 1, Integer.MAX_VALUE);
 
   /** Beyond this, retries only delay the failover to the next provider. */
   public static final int MAX_RETRIES = 10;
@@ -81,46 +84,45 @@ public record OpenAiSettings(
     }
   }
 
-  /** Settings named "openai" with the default timeout, pool size, breaker, retries, and tools on. */
+  /** Settings named "openai" with the tuning of conf/config.json's {@code ai.providerDefaults}. */
   public static OpenAiSettings of(String baseUrl, String apiKey, String model) {
-    return new OpenAiSettings(
-        DEFAULT_NAME,
-        baseUrl,
-        apiKey,
-        model,
-        DEFAULT_TIMEOUT_MS,
-        DEFAULT_MAX_CONNECTIONS,
-        DEFAULT_BREAKER_MAX_FAILURES,
-        DEFAULT_BREAKER_RESET_MS,
-        DEFAULT_MAX_RETRIES,
-        DEFAULT_RETRY_BASE_MS,
-        DEFAULT_RETRY_MAX_MS,
-        true,
-        true);
+    JsonObject identity = new JsonObject().put("baseUrl", baseUrl).put("apiKey", apiKey).put("model", model);
+    return fromJson(ConfigReader.root(identity), PACKAGED_DEFAULTS, DEFAULT_NAME);
   }
 
   /**
    * Reads one provider object of the configuration ({@code ai.openai} or an entry of {@code
-   * ai.providers}); absent keys take the defaults above.
+   * ai.providers}). Its baseUrl and model are its own (only name and apiKey may be left out); a
+   * tuning key it leaves out comes from {@code defaults}, i.e. {@code ai.providerDefaults}.
    *
    * @throws IllegalArgumentException naming the key when a value is missing, of the wrong type or
    *     out of range
    */
-  public static OpenAiSettings fromJson(JsonObject json, String defaultName, String defaultBaseUrl, String defaultModel) {
-    return new OpenAiSettings(
-        string(json, "name", defaultName),
-        string(json, "baseUrl", defaultBaseUrl),
-        string(json, "apiKey", ""),
-        string(json, "model", defaultModel),
-        number(json, "timeoutMs", DEFAULT_TIMEOUT_MS),
-        (int) Math.min(Integer.MAX_VALUE, number(json, "maxConnections", DEFAULT_MAX_CONNECTIONS)),
-        (int) Math.min(Integer.MAX_VALUE, number(json, "breakerMaxFailures", DEFAULT_BREAKER_MAX_FAILURES)),
-        number(json, "breakerResetMs", DEFAULT_BREAKER_RESET_MS),
-        (int) Math.min(Integer.MAX_VALUE, number(json, "maxRetries", DEFAULT_MAX_RETRIES)),
-        number(json, "retryBaseMs", DEFAULT_RETRY_BASE_MS),
-        number(json, "retryMaxMs", DEFAULT_RETRY_MAX_MS),
-        bool(json, "tools", true),
-        bool(json, "assistantModel", true));
+  public static OpenAiSettings fromJson(ConfigReader provider, ConfigReader defaults, String defaultName) {
+    String name = provider.optionalString("name").orElse(defaultName);
+    String baseUrl = provider.string("baseUrl");
+    String apiKey = provider.optionalString("apiKey").orElse("");
+    String model = provider.string("model");
+    ConfigReader tuning = provider.withDefaults(defaults);
+    long timeoutMs = tuning.longNumber("timeoutMs", 1, Long.MAX_VALUE);
+    int maxConnections = tuning.integer("maxConnections", 1, Integer.MAX_VALUE);
+    int breakerMaxFailures = tuning.integer("breakerMaxFailures", 1, Integer.MAX_VALUE);
+    long breakerResetMs = tuning.longNumber("breakerResetMs", 1, Long.MAX_VALUE);
+    int maxRetries = tuning.integer("maxRetries", 0, MAX_RETRIES);
+    long retryBaseMs = tuning.longNumber("retryBaseMs", 1, Long.MAX_VALUE);
+    long retryMaxMs = tuning.longNumber("retryMaxMs", 1, Long.MAX_VALUE);
+    boolean tools = tuning.bool("tools");
+    boolean assistantModel = tuning.bool("assistantModel");
+    try {
+      return new OpenAiSettings(name, baseUrl, apiKey, model, timeoutMs, maxConnections, breakerMaxFailures,
+          breakerResetMs, maxRetries, retryBaseMs, retryMaxMs, tools, assistantModel);
+    } catch (IllegalArgumentException e) {
+      // the checks of the constructor name a component, not where the object sits in the configuration
+      if (provider.path().isEmpty()) {
+        throw e;
+      }
+      throw new IllegalArgumentException(provider.path() + ": " + e.getMessage(), e);
+    }
   }
 
   /** A copy with another retry policy; handy for tests and tuning. */
@@ -179,39 +181,6 @@ public record OpenAiSettings(
       end--;
     }
     return url.substring(0, end);
-  }
-
-  private static String string(JsonObject json, String key, String fallback) {
-    Object value = json.getValue(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (value instanceof String text) {
-      return text;
-    }
-    throw new IllegalArgumentException(key + " must be a string");
-  }
-
-  private static long number(JsonObject json, String key, long fallback) {
-    Object value = json.getValue(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-      return n.longValue();
-    }
-    throw new IllegalArgumentException(key + " must be a whole number");
-  }
-
-  private static boolean bool(JsonObject json, String key, boolean fallback) {
-    Object value = json.getValue(key);
-    if (value == null) {
-      return fallback;
-    }
-    if (value instanceof Boolean b) {
-      return b;
-    }
-    throw new IllegalArgumentException(key + " must be true or false");
   }
 
   private static void requirePositive(String name, long value) {

@@ -2,6 +2,7 @@ package com.livechat.chat.provider;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.livechat.conversation.LeadFields;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,14 +55,14 @@ class ChatCompletionsJsonTest {
     JsonObject arguments = new JsonObject()
         .put("name", "  Ada ")
         .put("budget", 5000)
-        .put("need", "x".repeat(AiTools.MAX_CONTACT_VALUE_CHARS + 1))
-        .put("company", "y".repeat(AiTools.MAX_CONTACT_VALUE_CHARS))
+        .put("need", "x".repeat(LeadFields.MAX_SENT_CHARS + 1))
+        .put("company", "y".repeat(LeadFields.MAX_SENT_CHARS))
         .put("email", " ")
         .put("phone", new JsonObject())
         .put("password", "hunter2");
 
     assertThat(AiTools.contactFields(arguments)).isEqualTo(new JsonObject()
-        .put("name", "Ada").put("company", "y".repeat(AiTools.MAX_CONTACT_VALUE_CHARS)).put("budget", "5000"));
+        .put("name", "Ada").put("company", "y".repeat(LeadFields.MAX_SENT_CHARS)).put("budget", "5000"));
   }
 
   private static String system(ChatCompletionsJson.Prompt prompt) {

@@ -1,0 +1,199 @@
+package com.livechat;
+
+import com.livechat.account.AccountRoutes;
+import com.livechat.account.AccountStore;
+import com.livechat.account.Accounts;
+import com.livechat.account.TeamRoutes;
+import com.livechat.account.UserStore;
+import com.livechat.admin.AdminRoutes;
+import com.livechat.analytics.AnalyticsRoutes;
+import com.livechat.analytics.AnalyticsStore;
+import com.livechat.assistant.AssistantCache;
+import com.livechat.assistant.AssistantRoutes;
+import com.livechat.assistant.AssistantStore;
+import com.livechat.assistant.Assistants;
+import com.livechat.assistant.KnowledgeRoutes;
+import com.livechat.assistant.KnowledgeStore;
+import com.livechat.auth.DashboardAuth;
+import com.livechat.auth.JwtService;
+import com.livechat.auth.PasswordHasher;
+import com.livechat.chat.ChatService;
+import com.livechat.chat.ChatVerticle;
+import com.livechat.chat.LocalAssistant;
+import com.livechat.chat.provider.OpenAiProvider;
+import com.livechat.chat.provider.ProviderChain;
+import com.livechat.config.AppConfig;
+import com.livechat.conversation.ConversationRoutes;
+import com.livechat.conversation.ConversationStore;
+import com.livechat.conversation.Conversations;
+import com.livechat.events.EventLog;
+import com.livechat.events.Outbox;
+import com.livechat.http.HttpVerticle;
+import com.livechat.http.RouteGroup;
+import com.livechat.ops.Metrics;
+import com.livechat.ops.NodeVerticle;
+import com.livechat.ops.OpsRoutes;
+import com.livechat.ops.Readiness;
+import com.livechat.ratelimit.RateLimiters;
+import com.livechat.realtime.RealtimeVerticle;
+import com.livechat.realtime.TenantHub;
+import com.livechat.realtime.TenantSocketHandler;
+import com.livechat.tenant.TenantChanges;
+import com.livechat.tenant.TenantRoutes;
+import com.livechat.tenant.TenantSettings;
+import com.livechat.tenant.TenantStore;
+import com.livechat.usage.UsageRoutes;
+import com.livechat.usage.UsageStore;
+import com.livechat.voice.VoiceSessions;
+import com.livechat.widget.TrackStore;
+import com.livechat.widget.TrackWriter;
+import com.livechat.widget.WidgetCache;
+import com.livechat.widget.WidgetRoutes;
+import com.livechat.widget.WidgetStore;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.sqlclient.Pool;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The node's object graph, built once: every store, service and cache of the node (one of each,
+ * shared by the verticle instances), and the verticles, each constructed with exactly the
+ * collaborators it uses. This is the one place that knows how the pieces fit together.
+ */
+public final class Wiring {
+
+  private final AppConfig config;
+  private final Vertx vertx;
+  private final Pool pool;
+  private final String nodeId;
+  private final Metrics metrics = new Metrics();
+  private final Readiness readiness;
+  private final JwtService jwt;
+  private final DashboardAuth dashboardAuth;
+  private final RateLimiters rateLimits;
+  private final EventLog eventLog;
+  private final WidgetCache widgets;
+  private final AssistantCache assistantCache;
+  private final KnowledgeStore knowledge;
+  private final UsageStore usage;
+  private final AnalyticsStore analytics;
+  private final TrackStore tracking;
+  private final TenantHub hub;
+  private final ProviderChain ai;
+  private final Accounts accounts;
+  private final Assistants assistants;
+  private final Conversations conversations;
+  private final TenantSettings tenantSettings;
+  private final VoiceSessions voice;
+  private final ChatService chat;
+
+  /** @param clusterManager null when the node runs standalone */
+  public Wiring(AppConfig config, Vertx vertx, Pool pool, ClusterManager clusterManager, String jwtSecret) {
+    this.config = config;
+    this.vertx = vertx;
+    this.pool = pool;
+    this.nodeId = clusterManager != null ? clusterManager.getNodeId() : "standalone";
+    this.readiness = new Readiness(pool, clusterManager);
+    this.jwt = new JwtService(vertx, jwtSecret, config.auth().jwtExpiresMinutes());
+    this.dashboardAuth = new DashboardAuth(jwt);
+    this.rateLimits = new RateLimiters(config.rateLimits(), config.http().trustedProxies(), metrics);
+    this.eventLog = new EventLog(pool);
+    Outbox outbox = new Outbox(pool, vertx);
+    this.widgets = new WidgetCache(new WidgetStore(pool));
+    TenantChanges tenantChanges = new TenantChanges(vertx, widgets);
+    AssistantStore assistantStore = new AssistantStore(pool);
+    this.assistantCache = new AssistantCache(assistantStore);
+    this.knowledge = new KnowledgeStore(pool);
+    this.usage = new UsageStore(pool, config.plans());
+    this.analytics = new AnalyticsStore(pool);
+    this.tracking = new TrackStore(pool);
+    this.hub = new TenantHub(vertx, eventLog, config.realtime(), metrics);
+    // one per node: one circuit breaker and one connection pool per provider per node
+    this.ai = new ProviderChain(
+        config.ai().providers().stream().map(settings -> new OpenAiProvider(vertx, settings)).toList(),
+        new LocalAssistant(), config.ai().chainTimeoutMs(), metrics);
+    UserStore users = new UserStore(pool);
+    ConversationStore conversationStore = new ConversationStore(pool);
+    this.accounts = new Accounts(new AccountStore(pool), users, new PasswordHasher(vertx,
+        config.auth().passwordHashCost()), jwt, tenantChanges, config.plans().defaultPlan());
+    this.assistants = new Assistants(assistantStore, assistantCache, tenantChanges, vertx);
+    this.conversations = new Conversations(conversationStore, users, outbox);
+    this.tenantSettings = new TenantSettings(new TenantStore(pool), tenantChanges);
+    this.voice = new VoiceSessions(assistants, conversationStore, usage, outbox);
+    this.chat = new ChatService(conversationStore, assistants, knowledge, ai, outbox, usage, config.chat());
+  }
+
+  /** Deploys the node's verticles: its own consumers and the tenant channels first, HTTP last. */
+  public Future<?> deploy(AtomicInteger port) {
+    int instances = config.http().instances();
+    Future<?> started = vertx.deployVerticle(new NodeVerticle(nodeId, widgets, assistantCache));
+    started = started.compose(x -> vertx.deployVerticle(new RealtimeVerticle(hub)));
+    started = started.compose(x -> vertx.deployVerticle(() -> new ChatVerticle(chat, metrics),
+        new DeploymentOptions().setInstances(instances)));
+    started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port),
+        new DeploymentOptions().setInstances(instances)));
+    return started;
+  }
+
+  /**
+   * One HTTP verticle instance's routes, in the order the router tries them: the widget routes take
+   * nearly all the traffic (every page view and event of every tenant's site), so they come first.
+   */
+  private List<RouteGroup> routeGroups(BodyHandler body) {
+    var track = config.track();
+    // the track writer batches one event loop's requests: one per instance
+    TrackWriter trackWriter = new TrackWriter(tracking, metrics, track.maxBatch(), track.maxInFlightBatches());
+    return List.of(
+        new WidgetRoutes(vertx, widgets, rateLimits, trackWriter, voice, body, config.chat().requestTimeoutMs()),
+        new OpsRoutes(readiness, metrics),
+        new AccountRoutes(accounts, rateLimits, body),
+        new ConversationRoutes(conversations, body, dashboardAuth),
+        new AnalyticsRoutes(analytics, dashboardAuth),
+        new UsageRoutes(usage, dashboardAuth),
+        new TeamRoutes(accounts, body, dashboardAuth),
+        new TenantRoutes(tenantSettings, body, dashboardAuth),
+        new AssistantRoutes(assistants, body, dashboardAuth),
+        new KnowledgeRoutes(knowledge, body, dashboardAuth),
+        new AdminRoutes(config.admin(), usage, body),
+        new TenantSocketHandler(vertx, jwt, hub, eventLog, config.realtime(), metrics));
+  }
+
+  public Readiness readiness() {
+    return readiness;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  /** Closes the remote AI providers' clients and breakers (not owned by any verticle). */
+  public void close() {
+    ai.close();
+  }
+
+  // for tests and tools that reach into a running node
+
+  public Pool pool() {
+    return pool;
+  }
+
+  public JwtService jwt() {
+    return jwt;
+  }
+
+  public KnowledgeStore knowledge() {
+    return knowledge;
+  }
+
+  public WidgetCache widgets() {
+    return widgets;
+  }
+
+  public TenantHub hub() {
+    return hub;
+  }
+}

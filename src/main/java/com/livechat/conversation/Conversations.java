@@ -1,0 +1,78 @@
+package com.livechat.conversation;
+
+import com.livechat.account.UserStore;
+import com.livechat.conversation.ConversationStore.Filter;
+import com.livechat.conversation.ConversationStore.Patch;
+import com.livechat.error.AppError;
+import com.livechat.events.Outbox;
+import com.livechat.store.Keyset;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * What the tenant's agents do with conversations: browse them, read their messages, reply (which
+ * takes a conversation over from the AI), and change status, AI and assignee (give back to the AI,
+ * close, assign). Every change is one transaction whose events go out after it commits.
+ */
+public final class Conversations {
+
+  private final ConversationStore store;
+  private final UserStore users;
+  private final Outbox outbox;
+
+  public Conversations(ConversationStore store, UserStore users, Outbox outbox) {
+    this.store = store;
+    this.users = users;
+    this.outbox = outbox;
+  }
+
+  public Future<Conversation> find(String tenantId, String conversationId) {
+    return store.find(tenantId, conversationId).compose(Conversations::found);
+  }
+
+  /** Newest first; up to {@code limit} rows (ask for one more to know if a page follows). */
+  public Future<List<Conversation>> list(String tenantId, Filter filter, Keyset after, int limit) {
+    return store.list(tenantId, filter, after, limit);
+  }
+
+  /**
+   * The conversation's messages oldest first, after the message {@code afterMessageId} (null or
+   * empty: from the first), up to {@code limit}.
+   */
+  public Future<List<Message>> messages(String tenantId, String conversationId, String afterMessageId, int limit) {
+    return find(tenantId, conversationId)
+        .compose(c -> afterMessageId == null || afterMessageId.isEmpty() ? Future.succeededFuture(0L)
+            : store.messageSeq(tenantId, conversationId, afterMessageId).compose(seq -> seq != null
+                ? Future.succeededFuture(seq)
+                : Future.failedFuture(AppError.invalid("invalid_after", "after is not a message of this conversation."))))
+        .compose(seq -> store.messages(tenantId, conversationId, seq, limit));
+  }
+
+  /** An agent's reply: stored (message:new), and the AI stops answering (conversation:updated when it had it). */
+  public Future<Message> reply(String tenantId, String conversationId, String userId, String content) {
+    return outbox.inTransaction(tenantId, (tx, events) -> store.lock(tx, tenantId, conversationId)
+        .compose(Conversations::found)
+        .compose(c -> store.insertMessage(tx, tenantId, c.id(), "agent", content,
+            new JsonObject().put("userId", userId), events))
+        .compose(stored -> stored.conversation().aiEnabled()
+            ? store.update(tx, stored.conversation(), Patch.TAKE_OVER, events).map(updated -> stored.message())
+            : Future.succeededFuture(stored.message())));
+  }
+
+  /** Applies a PATCH; conversation:updated only when something changed. The assignee must be a user of the tenant. */
+  public Future<Conversation> patch(String tenantId, String conversationId, Patch patch) {
+    Future<Void> assigneeKnown = patch.assigneeId() == null ? Future.succeededFuture()
+        : users.exists(tenantId, patch.assigneeId()).compose(exists -> exists ? Future.succeededFuture()
+            : Future.failedFuture(AppError.invalid("invalid_assignee_id", "assigneeId is not a user of this tenant.")));
+    return assigneeKnown.compose(v -> outbox.inTransaction(tenantId, (tx, events) ->
+        store.lock(tx, tenantId, conversationId)
+            .compose(Conversations::found)
+            .compose(c -> patch.changes(c) ? store.update(tx, c, patch, events) : Future.succeededFuture(c))));
+  }
+
+  private static <T> Future<T> found(T value) {
+    return value != null ? Future.succeededFuture(value)
+        : Future.failedFuture(AppError.notFound("conversation_not_found", "No conversation has this id."));
+  }
+}

@@ -1,0 +1,24 @@
+package com.livechat.widget;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What the widget endpoints need to know of a tenant: its public widget config, the origins
+ * allowed to call it (empty = any) and the hashes of its live widget tokens.
+ */
+public record WidgetTenant(
+    String id,
+    String name,
+    JsonObject widgetConfig,
+    List<String> allowedOrigins,
+    List<TokenHash> tokens) {
+
+  /** @param expiresAt null while the token is current; set once it has been rotated out */
+  public record TokenHash(byte[] hash, Instant expiresAt) {}
+
+  public String defaultAssistantId() {
+    return widgetConfig.getString("assistantId");
+  }
+}
