@@ -1,5 +1,6 @@
 package com.livechat.conversation;
 
+import com.livechat.error.AppError;
 import com.livechat.events.EventBatch;
 import com.livechat.events.EventTypes;
 import com.livechat.store.Ids;
@@ -7,6 +8,7 @@ import com.livechat.store.Keyset;
 import com.livechat.store.Rows;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
@@ -87,6 +89,9 @@ public final class ConversationStore {
       "UPDATE conversations SET ai_enabled = false, updated_at = now() WHERE tenant_id = $1 AND id = $2 AND ai_enabled "
           + "RETURNING " + Conversation.COLUMNS;
 
+  private static final String FOREIGN_KEY_VIOLATION = "23503";
+  private static final String ASSISTANT_FOREIGN_KEY = "conversations_assistant_id_fkey";
+
   private final Pool pool;
 
   public ConversationStore(Pool pool) {
@@ -148,11 +153,17 @@ public final class ConversationStore {
         .map(rows -> changed(Conversation.from(rows.iterator().next()), events));
   }
 
-  /** Opens a conversation (conversation:new). */
+  /**
+   * Opens a conversation (conversation:new). An assistant deleted since the caller read it (a node's
+   * cached copy lives until the deletion's announcement arrives) fails with 404 assistant_not_found.
+   */
   public Future<Conversation> insertConversation(SqlClient tx, String tenantId, String assistantId, String sessionId,
       String channel, EventBatch events) {
     return tx.preparedQuery(INSERT_CONVERSATION)
         .execute(Tuple.of(Ids.next("conv"), tenantId, assistantId, sessionId, channel))
+        .recover(err -> Future.failedFuture(err instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
+            && ASSISTANT_FOREIGN_KEY.equals(pg.getConstraint())
+            ? AppError.notFound("assistant_not_found", "No assistant of this widget has this id.") : err))
         .map(rows -> {
           Conversation c = Conversation.from(rows.iterator().next());
           events.add(EventTypes.CONVERSATION_NEW, c.toJson());

@@ -108,6 +108,61 @@ class ClusterTest {
     assertThat(r.status()).as(r.text()).isEqualTo(200);
   }
 
+  @Test
+  void anAssistantChangedOrDeletedOnOneNodeIsAnsweredWithAsItIsNowOnTheOther() {
+    Api a = new Api(nodeA.port());
+    Api b = new Api(nodeB.port());
+    JsonObject signup = a.signup("assistant-cache@example.com");
+    JsonObject tenant = signup.getJsonObject("tenant");
+    String owner = bearer(signup.getString("token"));
+    Api.Response created = a.post("/api/assistants", new JsonObject().put("name", "Second"), "Authorization", owner);
+    assertThat(created.status()).as(created.text()).isEqualTo(201);
+    String assistantId = created.json().getJsonObject("assistant").getString("id");
+    String chatPath = "/api/widgets/" + tenant.getString("id") + "/chat";
+    String widgetAuth = bearer(tenant.getString("widgetToken"));
+    JsonObject chat = new JsonObject().put("sessionId", "cached").put("message", "Hello").put("assistantId", assistantId);
+    // node B now holds the assistant in its cache
+    assertThat(b.post(chatPath, chat, "Authorization", widgetAuth).status()).isEqualTo(200);
+
+    JsonObject changed = new JsonObject().put("name", "Second").put("greeting", "Welcome back, from the new greeting!");
+    assertThat(a.method("PUT", "/api/assistants/" + assistantId, changed.encode(), "Authorization", owner,
+        "Content-Type", "application/json").status()).isEqualTo(200);
+    // node B answers with the new greeting once the clustered assistant.changed arrived, not after its 60 s expiry
+    String greeting = null;
+    for (int attempt = 0; attempt < 40; attempt++) {
+      greeting = b.post(chatPath, chat, "Authorization", widgetAuth).json().getString("message");
+      if (greeting.equals(changed.getString("greeting"))) {
+        break;
+      }
+      sleep(50);
+    }
+    assertThat(greeting).isEqualTo(changed.getString("greeting"));
+
+    assertThat(a.method("DELETE", "/api/assistants/" + assistantId, null, "Authorization", owner).status())
+        .isEqualTo(200);
+
+    Api.Response after = null;
+    for (int attempt = 0; attempt < 40; attempt++) {
+      after = b.post(chatPath, chat, "Authorization", widgetAuth);
+      if (after.status() != 200) {
+        break;
+      }
+      sleep(50);
+    }
+    assertThat(after.status()).as(after.text()).isEqualTo(404);
+    assertThat(after.errorCode()).isEqualTo("assistant_not_found");
+  }
+
+  @Test
+  void everyNodeAnswersNodePingAcrossTheCluster() {
+    java.util.Set<String> answered = new java.util.HashSet<>();
+    for (int attempt = 0; attempt < 40 && answered.size() < 2; attempt++) {
+      answered.add(nodeA.vertx().eventBus().<JsonObject>request(com.livechat.bus.Addresses.NODE_PING,
+          new JsonObject()).await().body().getString("nodeId"));
+    }
+    assertThat(answered).containsExactlyInAnyOrder(nodeA.nodeId(), nodeB.nodeId());
+  }
+
   private static void sleep(long ms) {
     try {
       Thread.sleep(ms);
