@@ -9,7 +9,10 @@ import io.vertx.sqlclient.Tuple;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The per-tenant ordered event log (see V2__tenant_events.sql for why seq is gapless). */
+/**
+ * The per-tenant ordered event log (see V2__tenant_events.sql for why seq is gapless): read by
+ * anyone, appended to only through {@link Outbox}, which announces what it appended after COMMIT.
+ */
 public final class EventLog {
 
   // the counter row stays locked until commit, so call this last in a transaction
@@ -37,7 +40,7 @@ public final class EventLog {
   }
 
   /** Appends one event inside the caller's transaction. */
-  public static Future<TenantEvent> append(SqlClient tx, String tenantId, String type, JsonObject data) {
+  static Future<TenantEvent> append(SqlClient tx, String tenantId, String type, JsonObject data) {
     return tx.preparedQuery(APPEND).execute(Tuple.of(tenantId, type, data))
         .map(rows -> new TenantEvent(tenantId, rows.iterator().next().getLong(0), type, data));
   }
@@ -46,7 +49,7 @@ public final class EventLog {
    * Appends several events in order inside the caller's transaction, in one statement (one round
    * trip while the tenant's counter row is locked, however many events).
    */
-  public static Future<List<TenantEvent>> appendAll(SqlClient tx, String tenantId, List<String> types,
+  static Future<List<TenantEvent>> appendAll(SqlClient tx, String tenantId, List<String> types,
       List<JsonObject> data) {
     if (types.size() != data.size()) {
       throw new IllegalArgumentException("one data object per event type");
