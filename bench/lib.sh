@@ -1,6 +1,7 @@
-# Shared by bench/config-read.sh and bench/track-ingest.sh (sourced, not run).
-# Builds what is missing, starts the real server and the bare baselines pinned to one core,
-# runs the generator pinned to another, and cleans every child process up on exit.
+# Shared by the scripts of bench/ (sourced, not run).
+# Builds what is missing, starts the real server and the bare baselines pinned to one core (or a
+# shared PostgreSQL and several nodes on it, for the cluster benchmarks), runs the generator pinned
+# to another, and cleans every child process up on exit.
 set -euo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -37,6 +38,9 @@ WORK_DIR="$(mktemp -d /tmp/livechat-bench.XXXXXX)"
 CHILD_PIDS=()
 SERVER_PID=""
 SERVER_DATA=""
+# A script's own clean-up step (a function name), run by cleanup once the child processes are
+# stopped and before WORK_DIR is removed, e.g. to stop a database it started outside CHILD_PIDS.
+CLEANUP_HOOK=""
 
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
@@ -46,6 +50,7 @@ cleanup() {
   for pid in "${CHILD_PIDS[@]}"; do
     stop_pid "$pid"
   done
+  [ -n "$CLEANUP_HOOK" ] && "$CLEANUP_HOOK"
   if [ -n "$SERVER_DATA" ]; then
     # the embedded PostgreSQL stops with the JVM; if the JVM had to be killed, stop it by its pid
     local pg
@@ -156,13 +161,18 @@ start_server() {
   fi
   PG_PORT="$(sed -n 's/.*Embedded PostgreSQL 17 on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$RESULTS_DIR/server.log" | head -1)"
   PG_PID="$(pgrep -f -- "-D $SERVER_DATA/postgres" | head -1 || true)"
-  if [ -n "${PG_CPUS:-}" ] && [ -n "$PG_PID" ]; then
-    # the database on cores of its own (as on a separate machine); backends forked later inherit it
+  move_postgres
+  log "server ready (pid $SERVER_PID, embedded PostgreSQL on port ${PG_PORT:-?}, postmaster pid ${PG_PID:-?})"
+}
+
+# With PG_CPUS set, moves the PostgreSQL of PG_PID (the postmaster and its backends) to those cores,
+# as on a separate machine; backends forked later inherit it.
+move_postgres() {
+  if [ -n "${PG_CPUS:-}" ] && [ -n "${PG_PID:-}" ]; then
     local p
     for p in "$PG_PID" $(pgrep -P "$PG_PID"); do taskset -a -p -c "$PG_CPUS" "$p" >/dev/null; done
     log "embedded PostgreSQL moved to cpu $PG_CPUS"
   fi
-  log "server ready (pid $SERVER_PID, embedded PostgreSQL on port ${PG_PORT:-?}, postmaster pid ${PG_PID:-?})"
 }
 
 # Signs a tenant up; sets TENANT_ID, WIDGET_TOKEN and OWNER_JWT (the owner's dashboard token).
@@ -295,4 +305,111 @@ snapshot_jars() {
     sleep 5
   done
   return 1
+}
+
+# ---- A shared PostgreSQL and nodes on it (bench/ws-fanout.sh, bench/bus-per-turn.sh)
+#
+# Call after snapshot_jars: everything runs from SERVER_JAR (the jar of the current tree, or an
+# older build with its lib/ beside it). Every node gets NODE_CONFIG (write_node_config writes the
+# usual one), the database of start_shared_db and JWT_SECRET (one per run unless set, so that a
+# token issued by one node is accepted by every other).
+
+NODE_CONFIG="${NODE_CONFIG:-$WORK_DIR/config.json}"
+JWT_SECRET="${JWT_SECRET:-$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')}"
+NODE_NAMES=()
+NODE_PIDS=()
+NODE_URLS=()
+
+# Starts the server jar's embedded PostgreSQL alone (com.livechat.store.DatabaseMain), pinned to
+# SERVER_CPUS (PG_CPUS moves it); bounded (120 s). Sets DB_PORT, DB_PID, PG_PID and SERVER_DATA,
+# so that cleanup stops the postmaster by its data dir should the JVM have to be killed.
+start_shared_db() {
+  SERVER_DATA="$WORK_DIR/db"
+  DB_PORT="$(free_port)"
+  taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" "${SERVER_SYS_PROPS[@]}" -cp "$SERVER_JAR" \
+    com.livechat.store.DatabaseMain "$SERVER_DATA" "$DB_PORT" >"$RESULTS_DIR/db.log" 2>&1 &
+  DB_PID=$!
+  CHILD_PIDS+=("$DB_PID")
+  local deadline=$(( $(date +%s) + 120 ))
+  until grep -q "PostgreSQL ready" "$RESULTS_DIR/db.log" 2>/dev/null; do
+    if ! kill -0 "$DB_PID" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+      log "the database did not start:"; tail -20 "$RESULTS_DIR/db.log" >&2; return 1
+    fi
+    sleep 0.25
+  done
+  # the postmaster is not a child of the JVM (pg_ctl detaches it): watched on its own, backends included
+  PG_PID="$(pgrep -f -- "-D $SERVER_DATA/postgres" | head -1 || true)"
+  move_postgres
+  log "database on 127.0.0.1:$DB_PORT (pid $DB_PID, postmaster pid ${PG_PID:-?})"
+}
+
+# write_node_config FILE: a cluster name of the run's own (so that no other local cluster can be
+# joined), HTTP on loopback only, and off the rate limits one loopback generator would trip over
+# (sign-ups and chats all come from one address, several chats from one session).
+write_node_config() {
+  printf '{"cluster": {"name": "%s-%s"}, "http": {"host": "127.0.0.1"}, "rateLimits": {"signupPerIp": {"capacity": 0}, "chatPerIp": {"capacity": 0}, "chatPerSession": {"capacity": 0}}}\n' \
+    "$(basename "$0" .sh)" "$RUN_ID" >"$1"
+}
+
+# start_node NAME [HZ_PORT MEMBERS]: a standalone node, or a clustered one when HZ_PORT is given;
+# appends to NODE_NAMES, NODE_PIDS and NODE_URLS (wait_nodes_ready waits for them). Its log is
+# RESULTS_DIR/NAME.log, its GC log RESULTS_DIR/gc-NAME.log.
+start_node() {
+  local name=$1 port pid env
+  port="$(free_port)"
+  env=(LIVECHAT_CONFIG="$NODE_CONFIG" LIVECHAT_HTTP_PORT="$port" LIVECHAT_DATA_DIR="$WORK_DIR/$name"
+    LIVECHAT_DB_URL="postgresql://postgres:postgres@127.0.0.1:$DB_PORT/postgres" LIVECHAT_JWT_SECRET="$JWT_SECRET")
+  if [ $# -ge 3 ]; then
+    env+=(LIVECHAT_CLUSTER=true LIVECHAT_CLUSTER_HOST=127.0.0.1 LIVECHAT_CLUSTER_PORT="$2" LIVECHAT_CLUSTER_MEMBERS="$3")
+  fi
+  # the flags of scripts/run.sh plus a GC log (negligible cost), lined up with the steps in the summary
+  env "${env[@]}" taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} "${SERVER_SYS_PROPS[@]}" \
+    "-Xlog:gc:file=$RESULTS_DIR/gc-$name.log:timemillis" -jar "$SERVER_JAR" >"$RESULTS_DIR/$name.log" 2>&1 &
+  pid=$!
+  CHILD_PIDS+=("$pid")
+  NODE_NAMES+=("$name")
+  NODE_PIDS+=("$pid")
+  NODE_URLS+=("http://127.0.0.1:$port")
+}
+
+wait_nodes_ready() { # bounded (180 s); fails as soon as a node has died
+  local i name logs=() deadline=$(( $(date +%s) + 180 ))
+  for name in "${NODE_NAMES[@]}"; do logs+=("$RESULTS_DIR/$name.log"); done
+  for i in "${!NODE_URLS[@]}"; do
+    until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${NODE_URLS[$i]}/ready")" = "200" ]; do
+      if ! kill -0 "${NODE_PIDS[$i]}" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
+        log "node ${NODE_URLS[$i]} did not become ready; last lines of the logs:"
+        tail -n 20 "${logs[@]}" 2>/dev/null >&2
+        return 1
+      fi
+      sleep 0.25
+    done
+  done
+}
+
+# start_cluster NAME...: one clustered node per name (Hazelcast over loopback, each on a port of its
+# own, every one listed as a member), then waits until all are ready.
+start_cluster() {
+  local name port ports=() members i=0
+  for name in "$@"; do
+    port="$(free_port)"
+    # free_port only checks that nothing listens yet: two draws in a row could give the same port
+    while [[ " ${ports[*]} " == *" $port "* ]]; do port="$(free_port)"; done
+    ports+=("$port")
+  done
+  members="$(printf '127.0.0.1:%s,' "${ports[@]}")"
+  members="${members%,}"
+  for name in "$@"; do
+    start_node "$name" "${ports[$i]}" "$members"
+    i=$(( i + 1 ))
+  done
+  wait_nodes_ready
+}
+
+stop_nodes() {
+  local pid
+  for pid in "${NODE_PIDS[@]}"; do stop_pid "$pid"; done
+  NODE_NAMES=()
+  NODE_PIDS=()
+  NODE_URLS=()
 }

@@ -45,76 +45,9 @@ wait_idle
 build_all
 snapshot_jars
 raise_nofile
-JAR="$SERVER_JAR"
-
-# the shared database (its embedded PostgreSQL inherits the pinning); cleanup stops it by its data dir
-SERVER_DATA="$WORK_DIR/db"
-DB_PORT="$(free_port)"
-taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" "${SERVER_SYS_PROPS[@]}" -cp "$JAR" \
-  com.livechat.store.DatabaseMain "$SERVER_DATA" "$DB_PORT" >"$RESULTS_DIR/db.log" 2>&1 &
-DB_PID=$!
-CHILD_PIDS+=("$DB_PID")
-deadline=$(( $(date +%s) + 120 ))
-until grep -q "PostgreSQL ready" "$RESULTS_DIR/db.log" 2>/dev/null; do
-  if ! kill -0 "$DB_PID" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
-    log "the database did not start:"; tail -20 "$RESULTS_DIR/db.log" >&2; exit 1
-  fi
-  sleep 0.25
-done
-# the postmaster is not a child of the JVM (pg_ctl detaches it): watched on its own, backends included
-PG_PID="$(pgrep -f -- "-D $SERVER_DATA/postgres" | head -1 || true)"
-if [ -n "${PG_CPUS:-}" ] && [ -n "$PG_PID" ]; then
-  # as lib.sh's start_server: the database on cores of its own; backends forked later inherit it
-  for p in "$PG_PID" $(pgrep -P "$PG_PID"); do taskset -a -p -c "$PG_CPUS" "$p" >/dev/null; done
-  log "PostgreSQL moved to cpu $PG_CPUS"
-fi
-log "database on 127.0.0.1:$DB_PORT (pid $DB_PID, postmaster pid ${PG_PID:-?})"
-
-JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=')"
-# a cluster name of our own, so that no other local cluster can be joined; HTTP on loopback only
-printf '{"cluster": {"name": "ws-fanout-%s"}, "http": {"host": "127.0.0.1"}, "rateLimits": {"signupPerIp": {"capacity": 0}, "chatPerIp": {"capacity": 0}}}\n' "$RUN_ID" >"$WORK_DIR/config.json"
-NODE_PIDS=()
-NODE_URLS=()
-
-# start_node NAME [HZ_PORT MEMBERS]: a standalone node, or a clustered one when HZ_PORT is given;
-# appends to NODE_PIDS and NODE_URLS (wait_nodes_ready waits for them)
-start_node() {
-  local name=$1 port pid env
-  port="$(free_port)"
-  env=(LIVECHAT_CONFIG="$WORK_DIR/config.json" LIVECHAT_HTTP_PORT="$port" LIVECHAT_DATA_DIR="$WORK_DIR/$name"
-    LIVECHAT_DB_URL="postgresql://postgres:postgres@127.0.0.1:$DB_PORT/postgres" LIVECHAT_JWT_SECRET="$JWT_SECRET")
-  if [ $# -ge 3 ]; then
-    env+=(LIVECHAT_CLUSTER=true LIVECHAT_CLUSTER_HOST=127.0.0.1 LIVECHAT_CLUSTER_PORT="$2" LIVECHAT_CLUSTER_MEMBERS="$3")
-  fi
-  # the flags of scripts/run.sh plus a GC log (negligible cost), lined up with the steps in the summary
-  env "${env[@]}" taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} "${SERVER_SYS_PROPS[@]}" \
-    "-Xlog:gc:file=$RESULTS_DIR/gc-$name.log:timemillis" -jar "$JAR" >"$RESULTS_DIR/$name.log" 2>&1 &
-  pid=$!
-  CHILD_PIDS+=("$pid")
-  NODE_PIDS+=("$pid")
-  NODE_URLS+=("http://127.0.0.1:$port")
-}
-
-wait_nodes_ready() { # bounded (180 s); fails as soon as a node has died
-  local i deadline=$(( $(date +%s) + 180 ))
-  for i in "${!NODE_URLS[@]}"; do
-    until [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "${NODE_URLS[$i]}/ready")" = "200" ]; do
-      if ! kill -0 "${NODE_PIDS[$i]}" 2>/dev/null || [ "$(date +%s)" -ge "$deadline" ]; then
-        log "node ${NODE_URLS[$i]} did not become ready; last lines of the logs:"
-        tail -n 20 "$RESULTS_DIR"/node*.log "$RESULTS_DIR"/solo.log 2>/dev/null >&2
-        return 1
-      fi
-      sleep 0.25
-    done
-  done
-}
-
-stop_nodes() {
-  local pid
-  for pid in "${NODE_PIDS[@]}"; do stop_pid "$pid"; done
-  NODE_PIDS=()
-  NODE_URLS=()
-}
+# the shared database and the node config (lib.sh); cleanup stops the database by its data dir
+start_shared_db
+write_node_config "$NODE_CONFIG"
 
 # run_fanout LABEL: the generator against NODE_URLS; its summary to stderr, its RESULT line into $RESULT
 run_fanout() {
@@ -168,11 +101,7 @@ SOLO=""
 for topology in $TOPOLOGIES; do
   case "$topology" in
     cluster) # 2 clustered nodes
-      HZ1="$(free_port)"; HZ2="$(free_port)"
-      MEMBERS="127.0.0.1:$HZ1,127.0.0.1:$HZ2"
-      start_node node1 "$HZ1" "$MEMBERS"
-      start_node node2 "$HZ2" "$MEMBERS"
-      wait_nodes_ready
+      start_cluster node1 node2
       log "cluster ready: ${NODE_URLS[*]} (pids ${NODE_PIDS[*]}; affinity $(taskset -cp "${NODE_PIDS[0]}" | sed 's/.*: //'))"
       run_fanout cluster
       CLUSTER="$RESULT"
