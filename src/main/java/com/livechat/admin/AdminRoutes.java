@@ -9,16 +9,16 @@ import com.livechat.http.ErrorMapper;
 import com.livechat.http.Responses;
 import com.livechat.http.RouteGroup;
 import com.livechat.store.Ids;
-import com.livechat.usage.UsageStore;
 import com.livechat.usage.Plans;
+import com.livechat.usage.UsageStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.security.MessageDigest;
-import java.util.Map;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The operator endpoints of shared/API.md (/api/admin/…), for the people who run the service. They

@@ -1,9 +1,8 @@
 package com.livechat.assistant;
 
-import com.livechat.error.AppError;
 import com.livechat.conversation.LeadFields;
+import com.livechat.error.AppError;
 import com.livechat.http.Bodies;
-import com.livechat.assistant.Assistant;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;

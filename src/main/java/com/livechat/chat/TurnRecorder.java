@@ -2,8 +2,8 @@ package com.livechat.chat;
 
 import com.livechat.conversation.ContactUpdate;
 import com.livechat.conversation.Conversation;
-import com.livechat.conversation.ConversationStore;
 import com.livechat.conversation.ConversationStore.Stored;
+import com.livechat.conversation.ConversationStore;
 import com.livechat.events.Outbox;
 import com.livechat.usage.UsagePeriod;
 import com.livechat.usage.UsageStore;

@@ -1,8 +1,8 @@
 package com.livechat.config;
 
 import com.livechat.chat.provider.OpenAiSettings;
-import com.livechat.usage.Plans;
 import com.livechat.ratelimit.IpRange;
+import com.livechat.usage.Plans;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;

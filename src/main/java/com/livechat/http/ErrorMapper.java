@@ -1,7 +1,7 @@
 package com.livechat.http;
 
-import com.livechat.error.AppError;
 import com.livechat.error.AppError.Kind;
+import com.livechat.error.AppError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;

@@ -1,8 +1,8 @@
 package com.livechat.realtime;
 
 import com.livechat.config.AppConfig;
-import com.livechat.ops.Metrics;
 import com.livechat.events.EventLog;
+import com.livechat.ops.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -2,9 +2,9 @@ package com.livechat.realtime;
 
 import com.livechat.auth.Principal;
 import com.livechat.config.AppConfig;
-import com.livechat.ops.Metrics;
 import com.livechat.events.EventLog;
 import com.livechat.events.TenantEvent;
+import com.livechat.ops.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

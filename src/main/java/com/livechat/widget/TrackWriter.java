@@ -1,7 +1,6 @@
 package com.livechat.widget;
 
 import com.livechat.ops.Metrics;
-import com.livechat.widget.TrackStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;

@@ -1,6 +1,5 @@
 package com.livechat.widget;
 
-import com.livechat.widget.WidgetTenant;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

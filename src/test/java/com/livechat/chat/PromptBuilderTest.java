@@ -2,12 +2,12 @@ package com.livechat.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.livechat.assistant.Assistant;
+import com.livechat.assistant.KnowledgeHit;
 import com.livechat.chat.provider.AiMessage;
 import com.livechat.chat.provider.AiRequest;
 import com.livechat.chat.provider.KnowledgePassage;
 import com.livechat.config.AppConfig;
-import com.livechat.assistant.Assistant;
-import com.livechat.assistant.KnowledgeHit;
 import com.livechat.conversation.Message;
 import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.livechat.LiveChatServer;
 import com.livechat.support.Api;
-import com.livechat.support.FakeOpenAi;
 import com.livechat.support.FakeOpenAi.Canned;
+import com.livechat.support.FakeOpenAi;
 import com.livechat.support.TestDatabase;
 import com.livechat.support.TestServer;
 import com.livechat.support.WsClient;

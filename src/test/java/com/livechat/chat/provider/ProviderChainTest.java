@@ -4,8 +4,8 @@ import static com.livechat.support.FakeOpenAi.call;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.livechat.ops.Metrics;
-import com.livechat.support.FakeOpenAi;
 import com.livechat.support.FakeOpenAi.Canned;
+import com.livechat.support.FakeOpenAi;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
