@@ -524,11 +524,11 @@ public final class BusPerTurn {
     String text = http.request(new RequestOptions().setHost(socketNode.getHost()).setPort(socketNode.getPort())
             .setURI("/metrics").setIdleTimeout(10_000))
         .compose(req -> req.send()).compose(resp -> resp.body()).await(20, TimeUnit.SECONDS).toString();
-    double events = metric(text, EVENTS);
+    double events = WsFanout.metric(text, EVENTS);
     if (Double.isNaN(events)) {
       throw new IllegalStateException("node 2 has no " + EVENTS + " in its /metrics");
     }
-    return new Counters(events, metric(text, MESSAGES), statements());
+    return new Counters(events, WsFanout.metric(text, MESSAGES), statements());
   }
 
   /** The database's calls so far by statement text (summed over users and databases: all are the nodes'). */
@@ -541,15 +541,6 @@ public final class BusPerTurn {
       out.merge(r.getString("query"), r.getLong("calls"), Long::sum);
     }
     return out;
-  }
-
-  static double metric(String text, String name) {
-    for (String line : text.split("\n")) {
-      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    return Double.NaN;
   }
 
   static Future<JsonObject> call(HttpClient http, URI node, HttpMethod method, String path, String bearer,
