@@ -19,6 +19,7 @@ import com.livechat.auth.JwtService;
 import com.livechat.auth.PasswordHasher;
 import com.livechat.chat.ChatService;
 import com.livechat.chat.ChatVerticle;
+import com.livechat.chat.TurnRecorder;
 import com.livechat.chat.LocalAssistant;
 import com.livechat.chat.provider.OpenAiProvider;
 import com.livechat.chat.provider.ProviderChain;
@@ -124,7 +125,8 @@ public final class Wiring {
     this.conversations = new Conversations(conversationStore, users, outbox);
     this.tenantSettings = new TenantSettings(new TenantStore(pool), tenantChanges);
     this.voice = new VoiceSessions(assistants, conversationStore, usage, outbox);
-    this.chat = new ChatService(conversationStore, assistants, knowledge, ai, outbox, usage, config.chat());
+    this.chat = new ChatService(conversationStore, assistants, knowledge, ai,
+        new TurnRecorder(outbox, conversationStore, usage), config.chat());
   }
 
   /** Deploys the node's verticles: its own consumers and the tenant channels first, HTTP last. */

@@ -15,9 +15,7 @@ import com.livechat.conversation.ConversationStore.Stored;
 import com.livechat.conversation.ConversationStore;
 import com.livechat.conversation.Message;
 import com.livechat.error.AppError;
-import com.livechat.events.Outbox;
 import com.livechat.store.Ids;
-import com.livechat.usage.UsageStore;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -76,13 +74,12 @@ public final class ChatService {
   }
 
   public ChatService(ConversationStore conversations, Assistants assistants, KnowledgeStore knowledge,
-      AiProvider provider, Outbox outbox, UsageStore usage,
-      AppConfig.Chat settings) {
+      AiProvider provider, TurnRecorder recorder, AppConfig.Chat settings) {
     this.conversations = conversations;
     this.assistants = assistants;
     this.knowledge = knowledge;
     this.provider = provider;
-    this.recorder = new TurnRecorder(outbox, conversations, usage);
+    this.recorder = recorder;
     this.prompts = new PromptBuilder(settings);
     this.settings = settings;
     this.handoffPhrases = new HandoffPhrases(settings.handoffPhrases());

@@ -14,7 +14,7 @@ import io.vertx.core.json.JsonObject;
  * The two writes of a chat turn, each one transaction whose events go out after it commits: the
  * visitor's message when it arrives, and the assistant's reply when it is written.
  */
-final class TurnRecorder {
+public final class TurnRecorder {
 
   /**
    * How a turn ends: the assistant's reply, what it cost, the contact details it learnt, and, when
@@ -27,7 +27,7 @@ final class TurnRecorder {
   private final ConversationStore conversations;
   private final UsageStore usage;
 
-  TurnRecorder(Outbox outbox, ConversationStore conversations, UsageStore usage) {
+  public TurnRecorder(Outbox outbox, ConversationStore conversations, UsageStore usage) {
     this.outbox = outbox;
     this.conversations = conversations;
     this.usage = usage;
