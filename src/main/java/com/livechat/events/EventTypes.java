@@ -1,7 +1,5 @@
 package com.livechat.events;
 
-import java.util.List;
-
 /** The event types of a tenant's log, as shared/API.md Part 3 names them. */
 public final class EventTypes {
 
@@ -10,9 +8,6 @@ public final class EventTypes {
   public static final String CONVERSATION_QUALIFIED = "conversation:qualified";
   public static final String MESSAGE_NEW = "message:new";
   public static final String CAMPAIGN_PROGRESS = "campaign:progress";
-
-  public static final List<String> ALL =
-      List.of(CONVERSATION_NEW, CONVERSATION_UPDATED, CONVERSATION_QUALIFIED, MESSAGE_NEW, CAMPAIGN_PROGRESS);
 
   private EventTypes() {}
 }
