@@ -51,6 +51,7 @@ public final class LiveChatServer {
       HazelcastClusterManager clusterManager = config.cluster().enabled() ? clusterManager(config.cluster()) : null;
       vertx = buildVertx(config, clusterManager);
       Pool pool = database.createPool(vertx, config.db().poolSize());
+      Database.warm(pool, config.db().poolSize()).await();
       Wiring wiring = new Wiring(config, vertx, pool, clusterManager, jwtSecret);
       LiveChatServer server = new LiveChatServer(database, vertx, clusterManager, wiring);
       wiring.deploy(server.port).await();

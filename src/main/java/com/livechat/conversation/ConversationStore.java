@@ -68,14 +68,18 @@ public final class ConversationStore {
       "INSERT INTO conversations (id, tenant_id, assistant_id, session_id, channel) VALUES ($1, $2, $3, $4, $5) "
           + "RETURNING " + Conversation.COLUMNS;
   // the message and its conversation's last_message_at in one round trip; the row has the
-  // conversation's columns under their names and the message's as message_*
+  // conversation's columns under their names and the message's as message_*. The UPDATE comes
+  // first: it takes the conversation's row lock and scopes it to the tenant, and the message is
+  // inserted only from the row it returned (no row: no such conversation of this tenant, nothing
+  // written). now() is the transaction's time, so last_message_at equals the message's created_at.
   private static final String INSERT_MESSAGE =
-      "WITH m AS (INSERT INTO messages (id, tenant_id, conversation_id, role, content, metadata) "
-          + "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, role, content, metadata, created_at) "
-          + "UPDATE conversations c SET last_message_at = m.created_at, updated_at = m.created_at FROM m "
-          + "WHERE c.tenant_id = $2 AND c.id = $3 RETURNING m.id AS message_id, m.role AS message_role, "
-          + "m.content AS message_content, m.metadata AS message_metadata, m.created_at AS message_created_at, "
-          + "c." + Conversation.COLUMNS.replace(", ", ", c.");
+      "WITH c AS (UPDATE conversations SET last_message_at = now(), updated_at = now() "
+          + "WHERE tenant_id = $2 AND id = $3 RETURNING " + Conversation.COLUMNS + "), "
+          + "m AS (INSERT INTO messages (id, tenant_id, conversation_id, role, content, metadata) "
+          + "SELECT $1::text, $2, $3, $4::text, $5::text, $6::jsonb FROM c "
+          + "RETURNING id, role, content, metadata, created_at) "
+          + "SELECT m.id AS message_id, m.role AS message_role, m.content AS message_content, "
+          + "m.metadata AS message_metadata, m.created_at AS message_created_at, c.* FROM m, c";
   // only when a value changes: an update that repeats what is known emits no event
   private static final String MERGE_CONTACT =
       "UPDATE conversations SET contact_data = contact_data || $3, updated_at = now() "
@@ -171,18 +175,24 @@ public final class ConversationStore {
         });
   }
 
-  /** Stores a message of the conversation (message:new). */
+  /**
+   * Stores a message of the conversation (message:new), holding the conversation's row lock until the
+   * transaction ends; 404 conversation_not_found when the tenant has no conversation with this id.
+   */
   public Future<Stored> insertMessage(SqlClient tx, String tenantId, String conversationId, String role,
       String content, JsonObject metadata, EventBatch events) {
     return tx.preparedQuery(INSERT_MESSAGE)
         .execute(Tuple.from(new Object[] {Ids.next("msg"), tenantId, conversationId, role, content, metadata}))
-        .map(rows -> {
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(AppError.notFound("conversation_not_found", "No conversation has this id."));
+          }
           Row row = rows.iterator().next();
           Message message = new Message(row.getString("message_id"), conversationId, row.getString("message_role"),
               row.getString("message_content"), row.getJsonObject("message_metadata"),
               row.getOffsetDateTime("message_created_at"));
           events.add(EventTypes.MESSAGE_NEW, message.toJson());
-          return new Stored(Conversation.from(row), message);
+          return Future.succeededFuture(new Stored(Conversation.from(row), message));
         });
   }
 

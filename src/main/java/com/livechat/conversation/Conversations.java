@@ -49,12 +49,13 @@ public final class Conversations {
         .compose(seq -> store.messages(tenantId, conversationId, seq, limit));
   }
 
-  /** An agent's reply: stored (message:new), and the AI stops answering (conversation:updated when it had it). */
+  /**
+   * An agent's reply: stored (message:new), and the AI stops answering (conversation:updated when
+   * it had it). Storing the message takes the conversation's row lock, so no separate lock first.
+   */
   public Future<Message> reply(String tenantId, String conversationId, String userId, String content) {
-    return outbox.inTransaction(tenantId, (tx, events) -> store.lock(tx, tenantId, conversationId)
-        .compose(Conversations::found)
-        .compose(c -> store.insertMessage(tx, tenantId, c.id(), "agent", content,
-            new JsonObject().put("userId", userId), events))
+    return outbox.inTransaction(tenantId, (tx, events) -> store.insertMessage(tx, tenantId, conversationId, "agent",
+            content, new JsonObject().put("userId", userId), events)
         .compose(stored -> stored.conversation().aiEnabled()
             ? store.update(tx, stored.conversation(), Patch.TAKE_OVER, events).map(updated -> stored.message())
             : Future.succeededFuture(stored.message())));

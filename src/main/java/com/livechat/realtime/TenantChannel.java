@@ -196,7 +196,7 @@ final class TenantChannel {
   private void deliver(TenantEvent event) {
     lastSeq = event.seq();
     long seq = event.seq();
-    String frame = event.toFrame();
+    Frame frame = Frame.of(event.toFrame());
     for (LoopGroup group : groups.values()) {
       group.context.runOnContext(v -> {
         for (int i = 0, n = group.sockets.size(); i < n && i < group.sockets.size(); i++) {

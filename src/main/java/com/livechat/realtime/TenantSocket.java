@@ -21,10 +21,11 @@ final class TenantSocket {
   static final short CLOSE_TRY_AGAIN_LATER = 1013;
   static final short CLOSE_GOING_AWAY = 1001;
 
-  private record Pending(long seq, String frame) {}
+  private record Pending(long seq, Frame frame) {}
 
   private final Vertx vertx;
   private final ServerWebSocket ws;
+  private final Frame.Sink sink;
   private final Context context;
   private final Principal principal;
   private final EventLog log;
@@ -40,6 +41,7 @@ final class TenantSocket {
     this.vertx = vertx;
     this.metrics = metrics;
     this.ws = ws;
+    this.sink = Frame.Sink.of(ws);
     this.context = context;
     this.principal = principal;
     this.log = log;
@@ -70,7 +72,7 @@ final class TenantSocket {
   }
 
   /** A live event from the channel (in seq order, gapless). */
-  void offer(long seq, String frame) {
+  void offer(long seq, Frame frame) {
     if (closed || seq <= lastSent && live) {
       return;
     }
@@ -97,19 +99,19 @@ final class TenantSocket {
     pending.clear();
   }
 
-  private void send(long seq, String frame) {
+  private void send(long seq, Frame frame) {
     if (ws.isClosed()) {
-      // closed by the peer, its close handler not run yet: writeQueueFull() would throw
+      // closed by the peer, its close handler not run yet: the checks below would throw
       closed = true;
       return;
     }
-    if (ws.writeQueueFull()) {
+    if (sink.full()) {
       // a socket that cannot keep up is dropped rather than allowed to hold memory or stall others
       metrics.slowSocketClosed();
       close(CLOSE_TRY_AGAIN_LATER, "too slow");
       return;
     }
-    ws.writeTextMessage(frame);
+    sink.write(frame);
     metrics.eventSent();
     lastSent = seq;
   }
@@ -127,18 +129,15 @@ final class TenantSocket {
       }
       for (TenantEvent e : ar.result()) {
         if (e.seq() == lastSent + 1) {
-          ws.writeTextMessage(e.toFrame());
+          sink.write(Frame.of(e.toFrame()));
           metrics.eventSent();
           lastSent = e.seq();
         }
       }
       boolean more = lastSent < upto && !ar.result().isEmpty();
       Runnable next = more ? () -> replay(upto) : this::drainPending;
-      if (ws.writeQueueFull()) {
-        ws.drainHandler(v -> {
-          ws.drainHandler(null);
-          next.run();
-        });
+      if (sink.full()) {
+        sink.whenDrained(() -> context.runOnContext(v -> next.run()));
       } else {
         next.run();
       }
@@ -152,7 +151,7 @@ final class TenantSocket {
         pending.poll();
       } else if (p.seq() == lastSent + 1) {
         pending.poll();
-        ws.writeTextMessage(p.frame());
+        sink.write(p.frame());
         metrics.eventSent();
         lastSent = p.seq();
       } else {

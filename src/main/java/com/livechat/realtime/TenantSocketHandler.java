@@ -5,12 +5,14 @@ import com.livechat.auth.Principal;
 import com.livechat.config.AppConfig;
 import com.livechat.error.AppError;
 import com.livechat.events.EventLog;
+import com.livechat.http.DirectRoute;
 import com.livechat.http.ErrorMapper;
 import com.livechat.http.RouteGroup;
 import com.livechat.ops.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.DecodeException;
@@ -26,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * tenant's events; app-level ping/pong, server pings and an idle close, and a close when the
  * token expires.
  */
-public final class TenantSocketHandler implements RouteGroup {
+public final class TenantSocketHandler implements RouteGroup, DirectRoute {
 
   private static final Logger LOG = LoggerFactory.getLogger(TenantSocketHandler.class);
+  private static final String PATH = "/api/ws/tenant";
   static final short CLOSE_UNAUTHORIZED = 4401;
   static final short CLOSE_BAD_REQUEST = 4400;
   private static final String PONG = new JsonObject().put("type", "pong").encode();
@@ -56,27 +59,53 @@ public final class TenantSocketHandler implements RouteGroup {
 
   @Override
   public void mount(Router router) {
-    router.get("/api/ws/tenant").handler(this::upgrade);
+    router.get(PATH).handler(this::upgrade);
+  }
+
+  /**
+   * An acceptable upgrade is taken in front of the router, so the socket is Vert.x's own and its
+   * frames can go straight to its channel (see {@link Frame}); anything else goes on to the router,
+   * which answers it with the JSON error.
+   */
+  @Override
+  public boolean serveDirectly(HttpServerRequest request) {
+    if (request.method() != HttpMethod.GET || !PATH.equals(request.path()) || refusal(request) != null) {
+      return false;
+    }
+    accept(request);
+    return true;
   }
 
   private void upgrade(RoutingContext ctx) {
     // refused here rather than by the handshake, which would answer in plain text or with no body
-    HttpServerRequest request = ctx.request();
+    AppError refused = refusal(ctx.request());
+    if (refused != null) {
+      if (refused.kind() == AppError.Kind.UPGRADE_REQUIRED) {
+        ctx.response().putHeader(SEC_WEBSOCKET_VERSION, "13");
+      }
+      ErrorMapper.respond(ctx.response(), refused);
+      return;
+    }
+    accept(ctx.request());
+  }
+
+  private static AppError refusal(HttpServerRequest request) {
     String connection = request.getHeader(HttpHeaders.CONNECTION);
     if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))
         || connection == null || !connection.toLowerCase(java.util.Locale.ROOT).contains("upgrade")
         || request.getHeader(SEC_WEBSOCKET_KEY) == null) {
-      ErrorMapper.respond(ctx.response(), AppError.invalid("websocket_upgrade_required",
+      return AppError.invalid("websocket_upgrade_required",
           "This endpoint speaks WebSocket only: send a WebSocket upgrade (Connection: Upgrade, "
-              + "Upgrade: websocket, Sec-WebSocket-Key, Sec-WebSocket-Version: 13)."));
-      return;
+              + "Upgrade: websocket, Sec-WebSocket-Key, Sec-WebSocket-Version: 13).");
     }
     if (!SUPPORTED_VERSIONS.contains(String.valueOf(request.getHeader(SEC_WEBSOCKET_VERSION)))) {
-      ctx.response().putHeader(SEC_WEBSOCKET_VERSION, "13");
-      ErrorMapper.respond(ctx.response(), AppError.of(AppError.Kind.UPGRADE_REQUIRED, "unsupported_websocket_version",
-          "Sec-WebSocket-Version must be 13."));
-      return;
+      return AppError.of(AppError.Kind.UPGRADE_REQUIRED, "unsupported_websocket_version",
+          "Sec-WebSocket-Version must be 13.");
     }
+    return null;
+  }
+
+  private void accept(HttpServerRequest request) {
     Context context = vertx.getOrCreateContext();
     request.toWebSocket()
         .onSuccess(ws -> new Connection(ws, context).open())

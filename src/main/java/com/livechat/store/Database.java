@@ -1,16 +1,20 @@
 package com.livechat.store;
 
 import com.livechat.config.AppConfig;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.SqlConnection;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,6 +104,29 @@ public final class Database implements AutoCloseable {
         .connectingTo(connectOptions)
         .using(vertx)
         .build();
+  }
+
+  /**
+   * Opens every connection of the pool now, all at once, and gives them back idle. A pool fills
+   * lazily otherwise: under the first burst of traffic each new connection costs a TCP handshake,
+   * a backend fork and a SCRAM key derivation (thousands of HMAC rounds), on the event loop, while
+   * requests queue behind it. Fails when the database cannot be reached.
+   */
+  public static Future<Void> warm(Pool pool, int connections) {
+    List<Future<SqlConnection>> opening = new ArrayList<>(connections);
+    for (int i = 0; i < connections; i++) {
+      opening.add(pool.getConnection());
+    }
+    return Future.join(opening).transform(ar -> {
+      List<Future<Void>> closing = new ArrayList<>(connections);
+      for (Future<SqlConnection> f : opening) {
+        if (f.succeeded()) {
+          closing.add(f.result().close());
+        }
+      }
+      return Future.join(closing).transform(v -> ar.succeeded() ? Future.<Void>succeededFuture()
+          : Future.<Void>failedFuture(ar.cause()));
+    });
   }
 
   @Override
