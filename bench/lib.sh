@@ -20,14 +20,11 @@ GEN_THREADS="${GEN_THREADS:-1}"
 # not show up as server latency in the open-loop runs (first-touch page faults are slow in a VM).
 GEN_JAVA_OPTS="${GEN_JAVA_OPTS:--Xms1g -Xmx1g -XX:+AlwaysPreTouch}"
 
-# The JVM flags of scripts/run.sh, so that the bare baselines run with exactly what the server
-# gets (keep in sync with scripts/run.sh); JAVA_OPTS is appended to both, as run.sh does.
-SERVER_JVM_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens java.management/sun.management=ALL-UNNAMED
-  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED)
-SERVER_SYS_PROPS=(-Dhazelcast.logging.type=slf4j
-  -Dvertx.logger-delegate-factory-class-name=io.vertx.core.logging.SLF4JLogDelegateFactory)
+# The JVM flags of scripts/run.sh for the CPUs the server is pinned to (scripts/jvm-flags.sh picks
+# its small-machine defaults from the CPU count), so that the server and the bare baselines run
+# with exactly what a user's node gets on those cores; JAVA_OPTS is appended, as run.sh does.
+JVM_CPUS="$(taskset -c "$SERVER_CPUS" nproc)" source "$ROOT/scripts/jvm-flags.sh"
+SERVER_JVM_FLAGS=("${JVM_FLAGS[@]}")
 
 BENCH_CP="$BENCH_DIR/target/livechat-bench.jar"
 RUN_ID="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -146,7 +143,7 @@ start_server() {
   if [ -n "${SERVER_JAR:-}" ]; then
     # a copy of target/livechat.jar + lib/ (e.g. while the tree is being edited), started as run.sh does
     LIVECHAT_CONFIG="$WORK_DIR/server-config.json" LIVECHAT_DATA_DIR="$SERVER_DATA" LIVECHAT_HTTP_PORT="$SERVER_PORT" \
-      taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} "${SERVER_SYS_PROPS[@]}" \
+      taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} \
       -jar "$SERVER_JAR" >"$RESULTS_DIR/server.log" 2>&1 &
   else
     LIVECHAT_CONFIG="$WORK_DIR/server-config.json" LIVECHAT_DATA_DIR="$SERVER_DATA" LIVECHAT_HTTP_PORT="$SERVER_PORT" \
@@ -197,7 +194,7 @@ signup() {
 start_bare() {
   local name=$1; shift
   BARE_PORT="$(free_port)"
-  taskset -c "${BARE_CPUS:-$SERVER_CPUS}" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} "${SERVER_SYS_PROPS[@]}" \
+  taskset -c "${BARE_CPUS:-$SERVER_CPUS}" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} \
     -cp "$BENCH_CP" bench.BareServer --port "$BARE_PORT" "$@" >"$RESULTS_DIR/bare-$name.log" 2>&1 &
   BARE_PID=$!
   CHILD_PIDS+=("$BARE_PID")
@@ -326,7 +323,7 @@ NODE_URLS=()
 start_shared_db() {
   SERVER_DATA="$WORK_DIR/db"
   DB_PORT="$(free_port)"
-  taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" "${SERVER_SYS_PROPS[@]}" -cp "$SERVER_JAR" \
+  taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" -cp "$SERVER_JAR" \
     com.livechat.store.DatabaseMain "$SERVER_DATA" "$DB_PORT" >"$RESULTS_DIR/db.log" 2>&1 &
   DB_PID=$!
   CHILD_PIDS+=("$DB_PID")
@@ -363,7 +360,7 @@ start_node() {
     env+=(LIVECHAT_CLUSTER=true LIVECHAT_CLUSTER_HOST=127.0.0.1 LIVECHAT_CLUSTER_PORT="$2" LIVECHAT_CLUSTER_MEMBERS="$3")
   fi
   # the flags of scripts/run.sh plus a GC log (negligible cost), lined up with the steps in the summary
-  env "${env[@]}" taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} "${SERVER_SYS_PROPS[@]}" \
+  env "${env[@]}" taskset -c "$SERVER_CPUS" java "${SERVER_JVM_FLAGS[@]}" ${JAVA_OPTS:-} \
     "-Xlog:gc:file=$RESULTS_DIR/gc-$name.log:timemillis" -jar "$SERVER_JAR" >"$RESULTS_DIR/$name.log" 2>&1 &
   pid=$!
   CHILD_PIDS+=("$pid")
