@@ -11,14 +11,17 @@ JVM_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UN
   -Dvertx.logger-delegate-factory-class-name=io.vertx.core.logging.SLF4JLogDelegateFactory)
 
 # On one or two CPUs the node shares its cores with PostgreSQL and, in a cluster, other nodes
-# (docs/BENCHMARKS.md, "Real-time tail latency"): measured there, C2's default inlining keeps a
-# compiler thread at about a quarter of a core for the first minutes of load (60 KB compilations
-# of the Netty pipeline taking seconds each), and G1 adds concurrent refinement threads. Smaller
-# inlining limits cut the compiler's share to about 5 % with the event loop no slower than C1's,
-# and the serial collector pauses a few ms per young collection with a live set this small.
-# JAVA_OPTS comes after these flags, so it can override any of them (a collector it names wins).
+# (docs/BENCHMARKS.md, "Real-time tail latency"). Measured there: C2 kept a compiler thread at a
+# quarter of a core through a node's first minutes under load (48-67 KB compilations of the Netty
+# write path taking seconds each), and with it the peer benchmark ran seconds behind; C1 alone
+# removed that and, on the same machine, matched C2 once warm (the same p99 warm, the same chats/s
+# on bench/chat-path.sh, a higher ceiling on bench/ws-fanout.sh). G1's pauses waited for a core
+# (24-124 ms) where the serial collector pauses 6-10 ms with a live set this small. So here only
+# C1 compiles and the serial collector runs; on more CPUs the JVM's own defaults stay.
+# JAVA_OPTS comes after these flags, so it can override any of them (a collector it names wins;
+# -XX:TieredStopAtLevel=4 brings C2 back).
 if [ "${JVM_CPUS:-$(nproc)}" -le 2 ]; then
-  JVM_FLAGS+=(-XX:FreqInlineSize=100 -XX:InlineSmallCode=800 -XX:MaxInlineLevel=6)
+  JVM_FLAGS+=(-XX:TieredStopAtLevel=1)
   case " ${JAVA_OPTS:-} " in
     *" -XX:+Use"*GC" "*) ;;
     *) JVM_FLAGS+=(-XX:+UseSerialGC) ;;
