@@ -175,6 +175,11 @@ public final class ConversationStore {
         });
   }
 
+  /** The error for a conversation id the tenant does not have (or that does not exist). */
+  static AppError notFound() {
+    return AppError.notFound("conversation_not_found", "No conversation has this id.");
+  }
+
   /**
    * Stores a message of the conversation (message:new), holding the conversation's row lock until the
    * transaction ends; 404 conversation_not_found when the tenant has no conversation with this id.
@@ -185,7 +190,7 @@ public final class ConversationStore {
         .execute(Tuple.from(new Object[] {Ids.next("msg"), tenantId, conversationId, role, content, metadata}))
         .compose(rows -> {
           if (rows.size() == 0) {
-            return Future.failedFuture(AppError.notFound("conversation_not_found", "No conversation has this id."));
+            return Future.failedFuture(notFound());
           }
           Row row = rows.iterator().next();
           Message message = new Message(row.getString("message_id"), conversationId, row.getString("message_role"),

@@ -74,6 +74,6 @@ public final class Conversations {
 
   private static <T> Future<T> found(T value) {
     return value != null ? Future.succeededFuture(value)
-        : Future.failedFuture(AppError.notFound("conversation_not_found", "No conversation has this id."));
+        : Future.failedFuture(ConversationStore.notFound());
   }
 }

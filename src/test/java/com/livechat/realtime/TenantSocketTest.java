@@ -8,6 +8,7 @@ import com.livechat.support.Api;
 import com.livechat.support.TestDatabase;
 import com.livechat.support.TestServer;
 import com.livechat.support.WsClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
@@ -114,6 +115,26 @@ class TenantSocketTest {
       assertThat(visitor.getString("conversationId")).isEqualTo(conversationId);
       assertThat(events.get(2).getJsonObject("data").getString("role")).isEqualTo("assistant");
       assertThat(ws.quietFor(200)).isEmpty();
+    }
+  }
+
+  /**
+   * An upgrade the router takes (here the path with a trailing slash, which only the router
+   * matches) gets a vertx-web socket, whose frames go through the ordinary text write, not
+   * straight to the channel: the same events arrive, in order.
+   */
+  @Test
+  void aSocketUpgradedThroughTheRouterGetsTheSameEvents() {
+    try (WsClient ws = WsClient.connect(server.port(), new WebSocketClientOptions(), "/api/ws/tenant/")) {
+      ws.send(new JsonObject().put("type", "auth").put("token", jwt));
+      assertThat(ws.next(10).getString("type")).isEqualTo("auth:ok");
+      String conversationId = chat("s-router", "Hello there", null);
+      List<JsonObject> events = ws.take(3, 10);
+      assertThat(types(events)).containsExactly("conversation:new", "message:new", "message:new");
+      assertThat(events.get(0).getJsonObject("data").getString("id")).isEqualTo(conversationId);
+      assertThat(events.get(1).getJsonObject("data").getString("content")).isEqualTo("Hello there");
+      assertThat(Long.parseLong(events.get(1).getString("id")))
+          .isEqualTo(Long.parseLong(events.get(0).getString("id")) + 1);
     }
   }
 

@@ -39,9 +39,13 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(int port, WebSocketClientOptions options) {
+    return connect(port, options, "/api/ws/tenant");
+  }
+
+  public static WsClient connect(int port, WebSocketClientOptions options, String uri) {
     WebSocketClient client = VERTX.createWebSocketClient(options);
     WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-        .setURI("/api/ws/tenant")).await();
+        .setURI(uri)).await();
     return new WsClient(client, ws);
   }
 
