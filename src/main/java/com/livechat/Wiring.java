@@ -38,7 +38,10 @@ import com.livechat.ops.Readiness;
 import com.livechat.ratelimit.RateLimiters;
 import com.livechat.realtime.RealtimeVerticle;
 import com.livechat.realtime.TenantHub;
+import com.livechat.realtime.LiveSignals;
+import com.livechat.realtime.Sockets;
 import com.livechat.realtime.TenantSocketHandler;
+import com.livechat.realtime.VisitorSocketHandler;
 import com.livechat.tenant.TenantChanges;
 import com.livechat.tenant.TenantRoutes;
 import com.livechat.tenant.TenantSettings;
@@ -84,6 +87,8 @@ public final class Wiring {
   private final AnalyticsStore analytics;
   private final TrackStore tracking;
   private final TenantHub hub;
+  private final LiveSignals live;
+  private final Sockets sockets;
   private final ProviderChain ai;
   private final Accounts accounts;
   private final Assistants assistants;
@@ -122,11 +127,13 @@ public final class Wiring {
     this.accounts = new Accounts(new AccountStore(pool), users, new PasswordHasher(vertx,
         config.auth().passwordHashCost()), jwt, tenantChanges, config.plans().defaultPlan());
     this.assistants = new Assistants(assistantStore, assistantCache, tenantChanges, vertx);
-    this.conversations = new Conversations(conversationStore, users, outbox);
+    this.conversations = new Conversations(conversationStore, users, outbox, vertx);
+    this.live = new LiveSignals(vertx, conversationStore);
+    this.sockets = new Sockets(vertx, hub, eventLog, live, config.realtime(), metrics);
     this.tenantSettings = new TenantSettings(new TenantStore(pool), tenantChanges);
     this.voice = new VoiceSessions(assistants, conversationStore, usage, outbox);
-    this.chat = new ChatService(conversationStore, assistants, knowledge, ai,
-        new TurnRecorder(outbox, conversationStore, usage), config.chat());
+    this.chat = new ChatService(vertx, conversationStore, assistants, knowledge, ai,
+        new TurnRecorder(outbox, conversationStore, usage), live, config.chat());
   }
 
   /** Deploys the node's verticles: its own consumers and the tenant channels first, HTTP last. */
@@ -161,7 +168,8 @@ public final class Wiring {
         new AssistantRoutes(assistants, body, dashboardAuth),
         new KnowledgeRoutes(knowledge, body, dashboardAuth),
         new AdminRoutes(config.admin(), usage, body),
-        new TenantSocketHandler(vertx, jwt, hub, eventLog, config.realtime(), metrics));
+        new TenantSocketHandler(sockets, jwt),
+        new VisitorSocketHandler(sockets, widgets));
   }
 
   public Readiness readiness() {
@@ -197,5 +205,13 @@ public final class Wiring {
 
   public TenantHub hub() {
     return hub;
+  }
+
+  public ChatService chat() {
+    return chat;
+  }
+
+  public Metrics metrics() {
+    return metrics;
   }
 }

@@ -34,18 +34,31 @@ public final class WidgetTokens {
     return SHA_256.get().digest(token.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Returned by {@link #liveUntil} for a token that matches no live token. */
+  public static final long NO_MATCH = -1;
+
   /** True when the presented token matches one of the tenant's live tokens at {@code now}. */
   public static boolean matches(WidgetTenant tenant, String presented, Instant now) {
+    return liveUntil(tenant, presented, now) != NO_MATCH;
+  }
+
+  /**
+   * Until when the presented token stays valid (epoch millis; Long.MAX_VALUE for a token without
+   * expiry, the end of its grace period for a rotated one), or {@link #NO_MATCH}.
+   */
+  public static long liveUntil(WidgetTenant tenant, String presented, Instant now) {
     if (presented == null || presented.isEmpty() || presented.length() > 256) {
-      return false;
+      return NO_MATCH;
     }
     byte[] digest = hash(presented);
-    boolean match = false;
+    long until = NO_MATCH;
     for (WidgetTenant.TokenHash token : tenant.tokens()) {
       boolean live = token.expiresAt() == null || token.expiresAt().isAfter(now);
       // no early exit: every stored token is compared, so timing says nothing about which matched
-      match |= MessageDigest.isEqual(digest, token.hash()) & live;
+      if (MessageDigest.isEqual(digest, token.hash()) & live) {
+        until = token.expiresAt() == null ? Long.MAX_VALUE : token.expiresAt().toEpochMilli();
+      }
     }
-    return match;
+    return until;
   }
 }

@@ -31,11 +31,34 @@ public final class Addresses {
   /** Request: any node answers with its id; the start-up self-check and operators use it. */
   public static final String NODE_PING = "node.ping";
 
+  /**
+   * Publish: stop the AI turn of a conversation (an agent took it over: from the node that committed
+   * the change, cluster-wide) or one turn (its HTTP client went away: node-local). Every node's chat
+   * verticles hear it; the node running the turn stops its provider request.
+   */
+  public static final String CHAT_CANCEL = "chat.cancel";
+
+  private static final String CHAT_STREAM_PREFIX = "chat.stream.";
+
+  /**
+   * Node-local, one short-lived consumer per streamed HTTP chat request: the pieces of its reply,
+   * {"delta"}, sent by the chat verticle running the turn.
+   */
+  public static String chatStream(String turnId) {
+    return CHAT_STREAM_PREFIX + turnId;
+  }
+
   private static final String TENANT_EVENTS_PREFIX = "tenant.events.";
+  private static final String TENANT_LIVE_PREFIX = "tenant.live.";
 
   /** Publish: the events one transaction committed for a tenant, as one batch (events.Outbox). */
   public static String tenantEvents(String tenantId) {
     return TENANT_EVENTS_PREFIX + tenantId;
+  }
+
+  /** Publish: a tenant's ephemeral frames (typing, message:delta), never stored (realtime.LiveSignals). */
+  public static String tenantLive(String tenantId) {
+    return TENANT_LIVE_PREFIX + tenantId;
   }
 
   public static final List<Contract> CONTRACTS = List.of(
@@ -43,7 +66,10 @@ public final class Addresses {
       new Contract(TENANT_CHANGED, Scope.CLUSTER, Style.PUBLISH),
       new Contract(ASSISTANT_CHANGED, Scope.CLUSTER, Style.PUBLISH),
       new Contract(NODE_PING, Scope.CLUSTER, Style.REQUEST),
-      new Contract(tenantEvents("<tenantId>"), Scope.CLUSTER, Style.PUBLISH));
+      new Contract(tenantEvents("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
+      new Contract(tenantLive("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
+      new Contract(CHAT_CANCEL, Scope.CLUSTER, Style.PUBLISH),
+      new Contract(chatStream("<turnId>"), Scope.NODE, Style.PUBLISH));
 
   private Addresses() {}
 }

@@ -4,10 +4,13 @@ import com.livechat.assistant.Assistant;
 import com.livechat.assistant.Assistants;
 import com.livechat.assistant.KnowledgeHit;
 import com.livechat.assistant.KnowledgeStore;
+import com.livechat.bus.Addresses;
 import com.livechat.chat.TurnRecorder.TurnEnd;
 import com.livechat.chat.provider.AiProvider;
+import com.livechat.chat.provider.AiProviderException;
 import com.livechat.chat.provider.AiReply;
 import com.livechat.chat.provider.KnowledgePassage;
+import com.livechat.chat.provider.ReplyStream;
 import com.livechat.config.AppConfig;
 import com.livechat.conversation.ContactUpdate;
 import com.livechat.conversation.Conversation;
@@ -15,8 +18,10 @@ import com.livechat.conversation.ConversationStore.Stored;
 import com.livechat.conversation.ConversationStore;
 import com.livechat.conversation.Message;
 import com.livechat.error.AppError;
+import com.livechat.realtime.LiveSignals;
 import com.livechat.store.Ids;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -48,12 +53,17 @@ public final class ChatService {
   private final AppConfig.Chat settings;
   private final HandoffPhrases handoffPhrases;
   private final ContactExtractor contacts;
+  private final Vertx vertx;
+  private final LiveSignals live;
+  private final RunningTurns running = new RunningTurns();
 
   /** What a turn knows so far, filled in step by step. */
   private static final class Turn {
     final String tenantId;
     final String sessionId;
     final String text;
+    final String turnId;
+    final boolean streamed;
     Conversation existing;
     Assistant assistant;
     Stored visitor;
@@ -62,6 +72,9 @@ public final class ChatService {
       tenantId = request.getString("tenantId");
       sessionId = request.getString("sessionId");
       text = request.getString("message");
+      String given = request.getString("turnId");
+      turnId = given != null ? given : Ids.next("turn");
+      streamed = given != null && request.getBoolean("stream", false);
     }
 
     boolean opened() {
@@ -73,8 +86,10 @@ public final class ChatService {
     }
   }
 
-  public ChatService(ConversationStore conversations, Assistants assistants, KnowledgeStore knowledge,
-      AiProvider provider, TurnRecorder recorder, AppConfig.Chat settings) {
+  public ChatService(Vertx vertx, ConversationStore conversations, Assistants assistants, KnowledgeStore knowledge,
+      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings) {
+    this.vertx = vertx;
+    this.live = live;
     this.conversations = conversations;
     this.assistants = assistants;
     this.knowledge = knowledge;
@@ -86,7 +101,24 @@ public final class ChatService {
     this.contacts = new ContactExtractor(settings.phoneRegion());
   }
 
-  /** @param request the chat.reply body: tenantId, sessionId, message, assistantId?, conversationId?, defaultAssistantId? */
+  /**
+   * Calls off AI turns this node is writing (a chat.cancel body, docs/EVENTBUS.md): one turn by its
+   * id, or the turn of a conversation an agent took over.
+   */
+  public void cancel(JsonObject body) {
+    running.cancel(body);
+  }
+
+  /** For tests and metrics: the AI turns this node is writing. */
+  public int runningTurns() {
+    return running.size();
+  }
+
+  /**
+   * @param request the chat.reply body: tenantId, sessionId, message, assistantId?, conversationId?,
+   *     defaultAssistantId?, turnId? (the id of this turn's deltas), stream? (true: each piece of the
+   *     reply also goes to the node-local chat.stream.&lt;turnId&gt; as {"delta"})
+   */
   public Future<JsonObject> reply(JsonObject request) {
     Turn turn = new Turn(request);
     return findConversation(turn, request.getString("conversationId"))
@@ -144,6 +176,10 @@ public final class ChatService {
     return Future.all(recent, hits)
         .compose(both -> complete(turn, recent.result(), hits.result()))
         .compose(reply -> {
+          if (reply == null) {
+            // called off before the assistant said anything: an agent has it, or nobody is listening
+            return Future.succeededFuture(withHuman(turn.visitor.conversation()));
+          }
           String text = reply.content() != null && !reply.content().isBlank() ? reply.content()
               : settings.handoffMessage();
           JsonObject metadata = metadata(reply);
@@ -155,13 +191,39 @@ public final class ChatService {
         });
   }
 
+  /**
+   * Asks the provider chain, passing each piece of the reply on as it is written: to the tenant's
+   * dashboards and the session's visitor sockets ({@link LiveSignals}, on every node that holds
+   * them) and to the streamed HTTP request when there is one. Completes with null when the turn was
+   * called off before anything was said.
+   */
   private Future<AiReply> complete(Turn turn, List<Message> recent, List<KnowledgeHit> hits) {
-    return provider.complete(prompts.prompt(turn.assistant, recent, turn.visitor.message(), hits)).recover(err -> {
-      // the chain ends with the local assistant, which does not fail: this is a bug, not an outage
-      LOG.error("AI provider chain failed for conversation {}", turn.conversationId(), err);
-      return Future.failedFuture(AppError.unavailable("ai_unavailable",
-          "The assistant is unavailable right now; your message was saved. Please retry shortly."));
+    String conversationId = turn.conversationId();
+    ReplyStream stream = new ReplyStream(delta -> {
+      live.delta(turn.tenantId, turn.sessionId, conversationId, turn.turnId, delta);
+      if (turn.streamed) {
+        vertx.eventBus().send(Addresses.chatStream(turn.turnId), new JsonObject().put("delta", delta));
+      }
     });
+    running.started(turn.turnId, turn.tenantId, conversationId, vertx.getOrCreateContext(), stream);
+    live.assistantTyping(turn.tenantId, turn.sessionId, conversationId);
+    Future<AiReply> reply;
+    try {
+      reply = provider.complete(prompts.prompt(turn.assistant, recent, turn.visitor.message(), hits), stream);
+    } catch (RuntimeException e) {
+      reply = Future.failedFuture(e);
+    }
+    return reply
+        .onComplete(ar -> running.ended(turn.turnId))
+        .recover(err -> {
+          if (err instanceof AiProviderException known && known.reason() == AiProviderException.Reason.CANCELLED) {
+            return Future.succeededFuture(null);
+          }
+          // the chain ends with the local assistant, which does not fail: this is a bug, not an outage
+          LOG.error("AI provider chain failed for conversation {}", conversationId, err);
+          return Future.failedFuture(AppError.unavailable("ai_unavailable",
+              "The assistant is unavailable right now; your message was saved. Please retry shortly."));
+        });
   }
 
   private static JsonObject metadata(AiReply reply) {
@@ -171,6 +233,10 @@ public final class ChatService {
     }
     JsonObject metadata = new JsonObject().put("model", reply.model()).put("tokens", reply.tokens())
         .put("sources", sources);
+    if (reply.interrupted()) {
+      // the stream broke or the turn was called off: the message is what had been said until then
+      metadata.put("interrupted", true);
+    }
     return reply.handoff() ? metadata.put("handoff", true) : metadata;
   }
 

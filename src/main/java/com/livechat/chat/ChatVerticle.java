@@ -9,9 +9,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
 /**
- * The AI actor: answers chat.reply requests from this node's HTTP verticles. The consumer is
- * node-local so that a chat turn never crosses the cluster. A failure travels back as an AppError
- * (docs/EVENTBUS.md).
+ * The AI actor: answers chat.reply requests from this node's HTTP verticles, and stops a turn on
+ * chat.cancel. The chat.reply consumer is node-local so that a chat turn never crosses the cluster.
+ * A failure travels back as an AppError (docs/EVENTBUS.md).
  */
 public final class ChatVerticle extends VerticleBase {
 
@@ -32,7 +32,9 @@ public final class ChatVerticle extends VerticleBase {
           .onSuccess(message::reply)
           .onFailure(err -> message.fail(AppError.BUS_FAILURE_CODE, AppError.from(err).toJson().encode()));
     });
-    return consumer.completion();
+    // cluster-wide: an agent's takeover on any node stops the turn this node is writing
+    MessageConsumer<JsonObject> cancels = vertx.eventBus().consumer(Addresses.CHAT_CANCEL, m -> chat.cancel(m.body()));
+    return Future.all(consumer.completion(), cancels.completion());
   }
 
   private static String outcome(JsonObject reply) {

@@ -3,6 +3,7 @@ package com.livechat.chat;
 import com.livechat.chat.provider.AiProvider;
 import com.livechat.chat.provider.AiReply;
 import com.livechat.chat.provider.AiRequest;
+import com.livechat.chat.provider.ReplyStream;
 import com.livechat.chat.provider.KnowledgePassage;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -58,7 +59,7 @@ public final class LocalAssistant implements AiProvider {
   private static final Pattern PARAGRAPH = Pattern.compile("\\n\\s*\\n");
 
   @Override
-  public Future<AiReply> complete(AiRequest request) {
+  public Future<AiReply> complete(AiRequest request, ReplyStream stream) {
     Answer answer = answer(request);
     int tokens = estimateTokens(request.instructions()) + estimateTokens(request.userMessage())
         + estimateTokens(answer.text());

@@ -170,7 +170,7 @@ public final class ConversationStore {
             ? AppError.notFound("assistant_not_found", "No assistant of this widget has this id.") : err))
         .map(rows -> {
           Conversation c = Conversation.from(rows.iterator().next());
-          events.add(EventTypes.CONVERSATION_NEW, c.toJson());
+          events.add(EventTypes.CONVERSATION_NEW, c.toJson(), c.sessionId());
           return c;
         });
   }
@@ -196,8 +196,9 @@ public final class ConversationStore {
           Message message = new Message(row.getString("message_id"), conversationId, row.getString("message_role"),
               row.getString("message_content"), row.getJsonObject("message_metadata"),
               row.getOffsetDateTime("message_created_at"));
-          events.add(EventTypes.MESSAGE_NEW, message.toJson());
-          return Future.succeededFuture(new Stored(Conversation.from(row), message));
+          Conversation conversation = Conversation.from(row);
+          events.add(EventTypes.MESSAGE_NEW, message.toJson(), conversation.sessionId());
+          return Future.succeededFuture(new Stored(conversation, message));
         });
   }
 
@@ -225,7 +226,7 @@ public final class ConversationStore {
                   return merged;
                 }
                 Conversation qualified = changed(Conversation.from(q.iterator().next()), events);
-                events.latest(EventTypes.CONVERSATION_QUALIFIED, qualified.toJson());
+                events.latest(EventTypes.CONVERSATION_QUALIFIED, qualified.toJson(), qualified.sessionId());
                 return qualified;
               });
         });
@@ -247,7 +248,7 @@ public final class ConversationStore {
 
   /** A conversation changed several times in one transaction is announced once, in its final state. */
   private static Conversation changed(Conversation c, EventBatch events) {
-    events.latest(EventTypes.CONVERSATION_UPDATED, c.toJson());
+    events.latest(EventTypes.CONVERSATION_UPDATED, c.toJson(), c.sessionId());
     return c;
   }
 }

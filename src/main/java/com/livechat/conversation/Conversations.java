@@ -1,12 +1,14 @@
 package com.livechat.conversation;
 
 import com.livechat.account.UserStore;
+import com.livechat.bus.Addresses;
 import com.livechat.conversation.ConversationStore.Filter;
 import com.livechat.conversation.ConversationStore.Patch;
 import com.livechat.error.AppError;
 import com.livechat.events.Outbox;
 import com.livechat.store.Keyset;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
@@ -20,11 +22,13 @@ public final class Conversations {
   private final ConversationStore store;
   private final UserStore users;
   private final Outbox outbox;
+  private final Vertx vertx;
 
-  public Conversations(ConversationStore store, UserStore users, Outbox outbox) {
+  public Conversations(ConversationStore store, UserStore users, Outbox outbox, Vertx vertx) {
     this.store = store;
     this.users = users;
     this.outbox = outbox;
+    this.vertx = vertx;
   }
 
   public Future<Conversation> find(String tenantId, String conversationId) {
@@ -54,11 +58,21 @@ public final class Conversations {
    * it had it). Storing the message takes the conversation's row lock, so no separate lock first.
    */
   public Future<Message> reply(String tenantId, String conversationId, String userId, String content) {
+    boolean[] tookOver = {false};
     return outbox.inTransaction(tenantId, (tx, events) -> store.insertMessage(tx, tenantId, conversationId, "agent",
             content, new JsonObject().put("userId", userId), events)
-        .compose(stored -> stored.conversation().aiEnabled()
-            ? store.update(tx, stored.conversation(), Patch.TAKE_OVER, events).map(updated -> stored.message())
-            : Future.succeededFuture(stored.message())));
+        .compose(stored -> {
+          if (!stored.conversation().aiEnabled()) {
+            return Future.succeededFuture(stored.message());
+          }
+          tookOver[0] = true;
+          return store.update(tx, stored.conversation(), Patch.TAKE_OVER, events).map(updated -> stored.message());
+        }))
+        .onSuccess(m -> {
+          if (tookOver[0]) {
+            stopAiTurn(tenantId, conversationId);
+          }
+        });
   }
 
   /** Applies a PATCH; conversation:updated only when something changed. The assignee must be a user of the tenant. */
@@ -66,10 +80,33 @@ public final class Conversations {
     Future<Void> assigneeKnown = patch.assigneeId() == null ? Future.succeededFuture()
         : users.exists(tenantId, patch.assigneeId()).compose(exists -> exists ? Future.succeededFuture()
             : Future.failedFuture(AppError.invalid("invalid_assignee_id", "assigneeId is not a user of this tenant.")));
+    boolean[] aiStopped = {false};
     return assigneeKnown.compose(v -> outbox.inTransaction(tenantId, (tx, events) ->
         store.lock(tx, tenantId, conversationId)
             .compose(Conversations::found)
-            .compose(c -> patch.changes(c) ? store.update(tx, c, patch, events) : Future.succeededFuture(c))));
+            .compose(c -> {
+              if (!patch.changes(c)) {
+                return Future.succeededFuture(c);
+              }
+              // the AI loses the conversation: switched off, or the conversation closed
+              aiStopped[0] = c.aiEnabled() && !"closed".equals(c.status())
+                  && (Boolean.FALSE.equals(patch.aiEnabled()) || "closed".equals(patch.status()));
+              return store.update(tx, c, patch, events);
+            })))
+        .onSuccess(c -> {
+          if (aiStopped[0]) {
+            stopAiTurn(tenantId, conversationId);
+          }
+        });
+  }
+
+  /**
+   * The AI no longer has the conversation: a reply it is still writing, on whichever node, is
+   * stopped (its provider request with it) and ends with what it had said.
+   */
+  private void stopAiTurn(String tenantId, String conversationId) {
+    vertx.eventBus().publish(Addresses.CHAT_CANCEL,
+        new JsonObject().put("tenantId", tenantId).put("conversationId", conversationId));
   }
 
   private static <T> Future<T> found(T value) {

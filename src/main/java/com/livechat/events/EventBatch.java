@@ -14,18 +14,33 @@ import java.util.Map;
  */
 public final class EventBatch {
 
+  private record Latest(JsonObject data, String sessionId) {}
+
   private final List<String> types = new ArrayList<>();
   private final List<JsonObject> data = new ArrayList<>();
-  private final Map<String, JsonObject> latest = new LinkedHashMap<>();
+  private final List<String> sessions = new ArrayList<>();
+  private final Map<String, Latest> latest = new LinkedHashMap<>();
 
+  /** An event no visitor sees. */
   public void add(String type, JsonObject json) {
+    add(type, json, null);
+  }
+
+  /** @param sessionId the visitor session the event concerns (its socket may see it), or null */
+  public void add(String type, JsonObject json, String sessionId) {
     types.add(type);
     data.add(json);
+    sessions.add(sessionId);
   }
 
   /** Raises {@code type} once per transaction: a later call replaces the data of an earlier one. */
   public void latest(String type, JsonObject json) {
-    latest.put(type, json);
+    latest(type, json, null);
+  }
+
+  /** {@link #latest(String, JsonObject)} of an event that concerns a visitor session. */
+  public void latest(String type, JsonObject json, String sessionId) {
+    latest.put(type, new Latest(json, sessionId));
   }
 
   boolean isEmpty() {
@@ -40,7 +55,14 @@ public final class EventBatch {
 
   List<JsonObject> data() {
     List<JsonObject> all = new ArrayList<>(data);
-    all.addAll(latest.values());
+    latest.values().forEach(l -> all.add(l.data()));
+    return all;
+  }
+
+  /** The session of each event, in the order of {@link #types()}; null entries for none. */
+  List<String> sessions() {
+    List<String> all = new ArrayList<>(sessions);
+    latest.values().forEach(l -> all.add(l.sessionId()));
     return all;
   }
 }

@@ -34,7 +34,7 @@ public final class Outbox {
   public <T> Future<T> inTransaction(String tenantId, BiFunction<SqlConnection, EventBatch, Future<T>> work) {
     return pool.withTransaction(tx -> {
           EventBatch batch = new EventBatch();
-          return work.apply(tx, batch).compose(value -> EventLog.appendAll(tx, tenantId, batch.types(), batch.data())
+          return work.apply(tx, batch).compose(value -> EventLog.appendAll(tx, tenantId, batch.types(), batch.data(), batch.sessions())
               .map(events -> new Committed<>(value, events)));
         })
         .map(committed -> {
@@ -43,7 +43,7 @@ public final class Outbox {
         });
   }
 
-  /** The body on tenant.events.&lt;tenantId&gt;: {"tenantId", "events": [{"seq", "type", "data"}, ...]}. */
+  /** The body on tenant.events.&lt;tenantId&gt;: {"tenantId", "events": [{"seq", "type", "data", "sessionId"?}, ...]}. */
   public static JsonObject batchJson(String tenantId, List<TenantEvent> events) {
     JsonArray array = new JsonArray();
     events.forEach(e -> array.add(e.toJson()));

@@ -44,6 +44,13 @@ public final class ErrorMapper {
     };
   }
 
+  /** The one error shape: {"success": false, "error": {"code", "message"}}. */
+  public static JsonObject body(AppError error) {
+    return new JsonObject()
+        .put("success", false)
+        .put("error", new JsonObject().put("code", error.code()).put("message", error.getMessage()));
+  }
+
   public static void respond(RoutingContext ctx, Throwable failure) {
     respond(ctx.response(), AppError.from(failure));
   }
@@ -53,9 +60,7 @@ public final class ErrorMapper {
       response.reset();
       return;
     }
-    JsonObject body = new JsonObject()
-        .put("success", false)
-        .put("error", new JsonObject().put("code", error.code()).put("message", error.getMessage()));
+    JsonObject body = body(error);
     response.setStatusCode(status(error.kind())).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
     if (error.retryAfterSeconds() != null) {
       response.putHeader("Retry-After", String.valueOf(error.retryAfterSeconds()));

@@ -31,6 +31,7 @@ public final class Metrics {
   private final Counter slowSocketsClosed;
   private final Counter busEventsReceived;
   private final Counter busMessagesReceived;
+  private final Counter liveFramesReceived;
   /** By provider name, or provider and failure reason: both sets are small and fixed by config. */
   private final Map<String, Counter> aiCounters = new ConcurrentHashMap<>();
 
@@ -64,6 +65,10 @@ public final class Metrics {
     busMessagesReceived = Counter.builder("livechat_tenant_bus_messages_received")
         .description("tenant event batches (one per transaction) received by this node's clustered tenant consumers")
         .register(registry);
+    // typing and reply deltas: only nodes with sockets of the tenant receive them
+    liveFramesReceived = Counter.builder("livechat_tenant_live_frames_received")
+        .description("ephemeral frames (typing, message:delta) received by this node's clustered tenant consumers")
+        .register(registry);
   }
 
   public String scrape() {
@@ -90,6 +95,17 @@ public final class Metrics {
         .description("chat replies by the AI provider that wrote them").register(registry)).increment();
   }
 
+  /**
+   * A reply of this provider was cut short after part of it had been streamed (the stream broke or
+   * the turn was called off); it is also counted by {@link #aiReply}.
+   */
+  public void aiReplyInterrupted(String provider) {
+    aiCounters.computeIfAbsent(provider + "\ninterrupted", k -> Counter.builder("livechat_ai_replies_interrupted")
+        .tag("provider", provider)
+        .description("chat replies cut short after part of them had been streamed").register(registry))
+        .increment();
+  }
+
   /** A remote AI provider gave no reply and the chain moved on; reason is an AiProviderException.Reason label. */
   public void aiProviderFailure(String provider, String reason) {
     aiCounters.computeIfAbsent(provider + '\n' + reason, k -> Counter.builder("livechat_ai_provider_failures")
@@ -106,6 +122,15 @@ public final class Metrics {
   public void busBatchReceived(int events) {
     busMessagesReceived.increment();
     busEventsReceived.increment(events);
+  }
+
+  /** One ephemeral frame (typing, message:delta) of a tenant channel. */
+  public void liveFrameReceived() {
+    liveFramesReceived.increment();
+  }
+
+  public double liveFramesReceived() {
+    return liveFramesReceived.count();
   }
 
   public void slowSocketClosed() {

@@ -1,20 +1,24 @@
 package com.livechat.realtime;
 
-import com.livechat.auth.Principal;
 import com.livechat.config.AppConfig;
 import com.livechat.events.EventLog;
 import com.livechat.events.TenantEvent;
 import com.livechat.ops.Metrics;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import java.util.ArrayDeque;
+import java.util.List;
 
 /**
- * One authenticated dashboard socket, used only on the event loop that accepted it. It first
- * replays the events after the client's lastEventId from the log, holding live events back
- * meanwhile, then passes live events through in seq order, each exactly once.
+ * One authenticated socket, a dashboard's or a visitor's ({@link Audience}), used only on the event
+ * loop that accepted it. It first replays the events after the client's lastEventId from the log,
+ * holding live events back meanwhile, then passes live events through in seq order, each exactly
+ * once. A dashboard sees every seq of its tenant, so a hole means something is missing and is read
+ * from the log; a visitor sees only its session's events, whose seqs are not consecutive.
+ * Ephemeral frames (typing, message:delta) are passed on only while the socket is live.
  */
 final class TenantSocket {
 
@@ -27,7 +31,8 @@ final class TenantSocket {
   private final ServerWebSocket ws;
   private final Frame.Sink sink;
   private final Context context;
-  private final Principal principal;
+  private final String tenantId;
+  private final Audience audience;
   private final EventLog log;
   private final AppConfig.Realtime config;
   private final Metrics metrics;
@@ -36,20 +41,25 @@ final class TenantSocket {
   private boolean live;
   private boolean closed;
 
-  TenantSocket(Vertx vertx, ServerWebSocket ws, Context context, Principal principal, EventLog log,
+  TenantSocket(Vertx vertx, ServerWebSocket ws, Context context, String tenantId, Audience audience, EventLog log,
       AppConfig.Realtime config, Metrics metrics) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.ws = ws;
     this.sink = Frame.Sink.of(ws);
     this.context = context;
-    this.principal = principal;
+    this.tenantId = tenantId;
+    this.audience = audience;
     this.log = log;
     this.config = config;
   }
 
   String tenantId() {
-    return principal.tenantId();
+    return tenantId;
+  }
+
+  Audience audience() {
+    return audience;
   }
 
   Context context() {
@@ -84,7 +94,7 @@ final class TenantSocket {
       pending.add(new Pending(seq, frame));
       return;
     }
-    if (seq == lastSent + 1) {
+    if (seq == lastSent + 1 || !audience.dashboard() && seq > lastSent) {
       send(seq, frame);
     } else {
       // a hole between what this socket has and what the channel has: read it from the log
@@ -92,6 +102,14 @@ final class TenantSocket {
       pending.add(new Pending(seq, frame));
       replay(seq - 1);
     }
+  }
+
+  /** An ephemeral frame (no id, never replayed): sent only while live, dropped by a socket behind. */
+  void offerEphemeral(Frame frame) {
+    if (closed || !live || ws.isClosed() || sink.full()) {
+      return;
+    }
+    sink.write(frame);
   }
 
   void closed() {
@@ -119,7 +137,11 @@ final class TenantSocket {
   /** Sends the logged events with lastSent < seq <= upto, page by page, then whatever waited. */
   private void replay(long upto) {
     live = false;
-    log.range(tenantId(), lastSent, upto, config.replayPageSize()).onComplete(ar -> {
+    Future<List<TenantEvent>> page = audience.dashboard()
+        ? log.range(tenantId, lastSent, upto, config.replayPageSize())
+        : log.sessionRange(tenantId, audience.sessionId(), Audience.VISITOR_TYPES, lastSent, upto,
+            config.replayPageSize());
+    page.onComplete(ar -> {
       if (closed || ws.isClosed()) {
         return;
       }
@@ -128,13 +150,13 @@ final class TenantSocket {
         return;
       }
       for (TenantEvent e : ar.result()) {
-        if (e.seq() == lastSent + 1) {
-          sink.write(Frame.of(e.toFrame()));
+        if (audience.dashboard() ? e.seq() == lastSent + 1 : e.seq() > lastSent && audience.sees(e)) {
+          sink.write(Frame.of(audience.frame(e)));
           metrics.eventSent();
           lastSent = e.seq();
         }
       }
-      boolean more = lastSent < upto && !ar.result().isEmpty();
+      boolean more = lastSent < upto && ar.result().size() == config.replayPageSize();
       Runnable next = more ? () -> replay(upto) : this::drainPending;
       if (sink.full()) {
         sink.whenDrained(() -> context.runOnContext(v -> next.run()));
@@ -149,7 +171,7 @@ final class TenantSocket {
       Pending p = pending.peek();
       if (p.seq() <= lastSent) {
         pending.poll();
-      } else if (p.seq() == lastSent + 1) {
+      } else if (p.seq() == lastSent + 1 || !audience.dashboard()) {
         pending.poll();
         sink.write(p.frame());
         metrics.eventSent();

@@ -9,12 +9,15 @@ import com.livechat.http.DirectRoute;
 import com.livechat.http.ErrorMapper;
 import com.livechat.http.Responses;
 import com.livechat.http.RouteGroup;
+import com.livechat.http.Sse;
+import com.livechat.store.Ids;
 import com.livechat.ratelimit.RateLimiters;
 import com.livechat.voice.VoiceSessions;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -32,7 +35,8 @@ import java.util.regex.Pattern;
 /** The four widget endpoints of shared/API.md Part 1, with their CORS and token checks. */
 public final class WidgetRoutes implements RouteGroup, DirectRoute {
 
-  static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+  /** A visitor session id (shared/API.md Part 1): also what the visitor socket accepts. */
+  public static final Pattern SESSION_ID = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
   static final Pattern EVENT = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   static final int MESSAGE_MAX_CHARS = 4000;
   static final int METADATA_MAX_BYTES = 4096;
@@ -55,6 +59,7 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
   private final VoiceSessions voice;
   private final BodyHandler body;
   private final DeliveryOptions chatDelivery;
+  private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
   /** @param chatTimeoutMs how long a chat request waits for the chat verticle's answer */
   public WidgetRoutes(Vertx vertx, WidgetCache widgets, RateLimiters limits, TrackWriter trackWriter,
@@ -189,22 +194,89 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
   }
 
   private void chat(RoutingContext ctx) {
-    Responses.reply(ctx, 200, c -> {
-      WidgetSnapshot widget = c.get(WIDGET);
-      JsonObject body = Bodies.object(c);
-      JsonObject request = new JsonObject()
-          .put("tenantId", widget.tenant().id())
-          .put("sessionId", Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -"))
-          .put("message", Bodies.requiredText(body, "message", 1, MESSAGE_MAX_CHARS))
-          .put("assistantId", Bodies.optionalString(body, "assistantId"))
-          .put("conversationId", Bodies.optionalString(body, "conversationId"))
-          .put("defaultAssistantId", widget.tenant().defaultAssistantId());
-      // only a valid message costs a token (a 400 does not), and it stays spent whatever happens next
-      limits.takeBoth(RateLimiters.Limit.CHAT_SESSION, widget.tenant().id() + "/" + request.getString("sessionId"),
-          RateLimiters.Limit.CHAT_IP, limits.clientKey(c.request()));
-      return vertx.eventBus().<JsonObject>request(Addresses.CHAT_REPLY, request, chatDelivery)
-          .map(reply -> reply.body());
+    if (wantsEventStream(ctx.request())) {
+      streamedChat(ctx);
+      return;
+    }
+    Responses.reply(ctx, 200, c -> vertx.eventBus().<JsonObject>request(Addresses.CHAT_REPLY, chatRequest(c),
+        chatDelivery).map(reply -> reply.body()));
+  }
+
+  /** The chat.reply body of a valid request, its rate limits taken; throws the 4xx otherwise. */
+  private JsonObject chatRequest(RoutingContext c) {
+    WidgetSnapshot widget = c.get(WIDGET);
+    JsonObject body = Bodies.object(c);
+    JsonObject request = new JsonObject()
+        .put("tenantId", widget.tenant().id())
+        .put("sessionId", Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -"))
+        .put("message", Bodies.requiredText(body, "message", 1, MESSAGE_MAX_CHARS))
+        .put("assistantId", Bodies.optionalString(body, "assistantId"))
+        .put("conversationId", Bodies.optionalString(body, "conversationId"))
+        .put("defaultAssistantId", widget.tenant().defaultAssistantId())
+        .putNull("turnId")
+        .put("stream", false);
+    // only a valid message costs a token (a 400 does not), and it stays spent whatever happens next
+    limits.takeBoth(RateLimiters.Limit.CHAT_SESSION, widget.tenant().id() + "/" + request.getString("sessionId"),
+        RateLimiters.Limit.CHAT_IP, limits.clientKey(c.request()));
+    return request;
+  }
+
+  /** {@code Accept: text/event-stream} (any of its listed types, parameters ignored). */
+  private static boolean wantsEventStream(HttpServerRequest request) {
+    String accept = request.getHeader(HttpHeaders.ACCEPT);
+    if (accept == null) {
+      return false;
+    }
+    for (String type : accept.split(",")) {
+      int semicolon = type.indexOf(';');
+      String bare = (semicolon >= 0 ? type.substring(0, semicolon) : type).trim();
+      if (bare.equalsIgnoreCase("text/event-stream")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The same chat turn answered as Server-Sent Events (shared/API.md, "Streaming a chat reply over
+   * HTTP"): {@code delta} events as the reply is written, then one {@code done} with the body the
+   * plain request would have returned. A failure before the first event is the ordinary JSON error;
+   * after it, an {@code error} event. A client that goes away calls the turn off (the provider
+   * request stops; what was said is kept).
+   */
+  private void streamedChat(RoutingContext ctx) {
+    JsonObject request;
+    try {
+      request = chatRequest(ctx);
+    } catch (RuntimeException e) {
+      ErrorMapper.respond(ctx, e);
+      return;
+    }
+    String tenantId = request.getString("tenantId");
+    String turnId = Ids.next("turn");
+    String address = Addresses.chatStream(turnId);
+    request.put("turnId", turnId).put("stream", true);
+    Sse sse = new Sse(vertx, ctx.response());
+    MessageConsumer<JsonObject> deltas = vertx.eventBus().localConsumer(address,
+        m -> sse.event("delta", new JsonObject().put("delta", m.body().getString("delta"))));
+    // called when the connection goes while the response is still open: the visitor went away
+    ctx.response().closeHandler(v -> {
+      deltas.unregister();
+      vertx.eventBus().publish(Addresses.CHAT_CANCEL, new JsonObject().put("tenantId", tenantId).put("turnId", turnId),
+          LOCAL_ONLY);
     });
+    deltas.completion()
+        .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.CHAT_REPLY, request, chatDelivery))
+        .onComplete(ar -> {
+          deltas.unregister();
+          if (ar.succeeded()) {
+            sse.end("done", new JsonObject().put("success", true).mergeIn(ar.result().body()));
+          } else if (!sse.started()) {
+            ErrorMapper.respond(ctx, ar.cause());
+          } else {
+            sse.end("error", ErrorMapper.body(AppError.from(ar.cause())));
+          }
+        });
   }
 
   private void track(RoutingContext ctx) {

@@ -226,6 +226,65 @@ class EventBusContractTest {
     }
   }
 
+  @Test
+  void liveFramesStreamPiecesAndCancelsGoOutAsDocumented() {
+    Tenant tenant = signup();
+    var bus = server.vertx().eventBus();
+    List<JsonObject> live = new CopyOnWriteArrayList<>();
+    List<JsonObject> pieces = new CopyOnWriteArrayList<>();
+    List<JsonObject> cancels = new CopyOnWriteArrayList<>();
+    MessageConsumer<JsonObject> liveConsumer = bus.consumer(Addresses.tenantLive(tenant.id()), m -> live.add(m.body()));
+    MessageConsumer<JsonObject> streamConsumer =
+        bus.localConsumer(Addresses.chatStream("turn-contract"), m -> pieces.add(m.body()));
+    MessageConsumer<JsonObject> cancelConsumer = bus.consumer(Addresses.CHAT_CANCEL, m -> {
+      if (tenant.id().equals(m.body().getString("tenantId"))) {
+        cancels.add(m.body());
+      }
+    });
+    liveConsumer.completion().await();
+    streamConsumer.completion().await();
+    cancelConsumer.completion().await();
+    try {
+      // a streamed turn, asked for over the bus as the HTTP verticle does
+      JsonObject request = examples.get("chat.reply request").copy()
+          .put("tenantId", tenant.id()).put("defaultAssistantId", tenant.assistantId())
+          .put("turnId", "turn-contract").put("stream", true);
+      JsonObject reply = bus.<JsonObject>request(Addresses.CHAT_REPLY, request).await().body();
+      awaitSize(pieces, 1);
+      assertThat(pieces.get(0).fieldNames()).isEqualTo(examples.get("chat.stream publish").fieldNames());
+      assertThat(pieces.get(0).getString("delta")).isEqualTo(reply.getString("message"));
+
+      // typing, then the piece, to every socket of the tenant
+      awaitSize(live, 2);
+      JsonObject documented = examples.get("tenant.live publish");
+      JsonObject delta = live.get(1);
+      assertThat(delta.fieldNames()).isEqualTo(documented.fieldNames());
+      assertThat(delta.getJsonObject("data").fieldNames()).isEqualTo(documented.getJsonObject("data").fieldNames());
+      assertThat(delta.getJsonObject("data").getString("turnId")).isEqualTo("turn-contract");
+      assertThat(live.get(0).getString("type")).isEqualTo("typing");
+      assertThat(delta.getString("sessionId")).isEqualTo(request.getString("sessionId"));
+
+      // an agent's reply takes the conversation from the AI: its turn, wherever it runs, is called off
+      // (given back to the AI first: the local assistant may have handed it over already)
+      String conversationId = reply.getString("conversationId");
+      Api.Response givenBack = api.method("PATCH", "/api/conversations/" + conversationId,
+          new JsonObject().put("aiEnabled", true).encode(), "Authorization", Api.bearer(tenant.jwt()),
+          "Content-Type", "application/json");
+      assertThat(givenBack.status()).as(givenBack.text()).isEqualTo(200);
+      assertThat(cancels).isEmpty();
+      Api.Response agent = api.post("/api/conversations/" + conversationId + "/messages",
+          new JsonObject().put("content", "Hi, Sam here."), "Authorization", Api.bearer(tenant.jwt()));
+      assertThat(agent.status()).as(agent.text()).isEqualTo(201);
+      awaitSize(cancels, 1);
+      assertThat(cancels.get(0).fieldNames()).isEqualTo(examples.get("chat.cancel publish").fieldNames());
+      assertThat(cancels.get(0).getString("conversationId")).isEqualTo(conversationId);
+    } finally {
+      liveConsumer.unregister().await();
+      streamConsumer.unregister().await();
+      cancelConsumer.unregister().await();
+    }
+  }
+
   private record Tenant(String id, String widgetToken, String jwt, String assistantId) {}
 
   private Tenant signup() {

@@ -235,6 +235,9 @@ class ConfigLoaderTest {
       assertThat(p.retryMaxMs()).as(p.name()).isEqualTo(tuning.getLong("retryMaxMs"));
       assertThat(p.tools()).as(p.name()).isEqualTo(tuning.getBoolean("tools"));
       assertThat(p.assistantModel()).as(p.name()).isEqualTo(tuning.getBoolean("assistantModel"));
+      assertThat(p.stream()).as(p.name()).isEqualTo(tuning.getBoolean("stream"));
+      assertThat(p.firstTokenTimeoutMs()).as(p.name()).isEqualTo(tuning.getLong("firstTokenTimeoutMs"));
+      assertThat(p.chunkTimeoutMs()).as(p.name()).isEqualTo(tuning.getLong("chunkTimeoutMs"));
     }
     assertThat(chain.ai().providers().get(0).name()).isEqualTo("provider1");
     assertThat(OpenAiSettings.DEFAULT_MAX_CONNECTIONS).isEqualTo(tuning.getInteger("maxConnections"));

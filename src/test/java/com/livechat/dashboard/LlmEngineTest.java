@@ -47,11 +47,8 @@ class LlmEngineTest {
     dashboard = new Dashboard(api);
   }
 
-  /** Fast retries, and a breaker that stays closed, so that each test sees the providers as it sets them. */
   private static JsonObject provider(String name, FakeOpenAi fake, String model) {
-    return new JsonObject().put("name", name).put("baseUrl", fake.baseUrl()).put("apiKey", "sk-" + name)
-        .put("model", model).put("timeoutMs", 2000).put("retryBaseMs", 10).put("retryMaxMs", 50)
-        .put("breakerMaxFailures", 1000);
+    return fake.providerConfig(name, model);
   }
 
   @AfterAll

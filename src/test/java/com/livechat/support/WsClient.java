@@ -13,12 +13,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** A dashboard socket for tests: connects with the Vert.x WebSocket client, queues what it receives. */
+/**
+ * A dashboard or visitor socket for tests: connects with the Vert.x WebSocket client, queues what it
+ * receives. Ephemeral frames (typing, message:delta: no id, never replayed) go to {@link #ephemeral},
+ * everything else to {@link #received}, so that a test of the durable stream counts only that.
+ */
 public final class WsClient implements AutoCloseable {
 
   private static final Vertx VERTX = Vertx.vertx();
 
   public final BlockingQueue<JsonObject> received = new LinkedBlockingQueue<>();
+  public final BlockingQueue<JsonObject> ephemeral = new LinkedBlockingQueue<>();
   public final CompletableFuture<Short> closeCode = new CompletableFuture<>();
   public volatile String closeReason;
   private final WebSocketClient client;
@@ -27,7 +32,11 @@ public final class WsClient implements AutoCloseable {
   private WsClient(WebSocketClient client, WebSocket ws) {
     this.client = client;
     this.ws = ws;
-    ws.textMessageHandler(text -> received.add(new JsonObject(text)));
+    ws.textMessageHandler(text -> {
+      JsonObject frame = new JsonObject(text);
+      String type = frame.getString("type");
+      (("typing".equals(type) || "message:delta".equals(type)) ? ephemeral : received).add(frame);
+    });
     ws.closeHandler(v -> {
       closeReason = ws.closeReason();
       closeCode.complete(ws.closeStatusCode());
@@ -43,9 +52,13 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient connect(int port, WebSocketClientOptions options, String uri) {
+    return connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri), options);
+  }
+
+  /** Connects with these options (headers such as Origin included); fails when the upgrade is refused. */
+  public static WsClient connect(WebSocketConnectOptions connect, WebSocketClientOptions options) {
     WebSocketClient client = VERTX.createWebSocketClient(options);
-    WebSocket ws = client.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port)
-        .setURI(uri)).await();
+    WebSocket ws = client.connect(connect).await();
     return new WsClient(client, ws);
   }
 
@@ -62,6 +75,28 @@ public final class WsClient implements AutoCloseable {
       throw new IllegalStateException("no auth:ok, got " + ok + " close " + c.closeReason);
     }
     return c;
+  }
+
+  /** A visitor socket (/ws/chat), connected and authenticated; fails unless auth:ok arrives. */
+  public static WsClient visitor(int port, String widgetId, String widgetToken, String sessionId, String lastEventId) {
+    WsClient c = connect(port, new WebSocketClientOptions(), "/ws/chat");
+    c.send(new JsonObject().put("type", "auth").put("widgetId", widgetId).put("token", widgetToken)
+        .put("sessionId", sessionId).put("lastEventId", lastEventId));
+    JsonObject ok = c.next(10);
+    if (ok == null || !"auth:ok".equals(ok.getString("type"))) {
+      throw new IllegalStateException("no auth:ok, got " + ok + " close " + c.closeReason);
+    }
+    return c;
+  }
+
+  /** The next ephemeral frame, or null after {@code seconds}. */
+  public JsonObject nextEphemeral(int seconds) {
+    try {
+      return ephemeral.poll(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
   }
 
   public void send(JsonObject message) {

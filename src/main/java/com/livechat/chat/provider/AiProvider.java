@@ -8,5 +8,14 @@ import io.vertx.core.Future;
  */
 public interface AiProvider {
 
-  Future<AiReply> complete(AiRequest request);
+  /**
+   * @param stream where the reply's visible text goes as it is written (see {@link ReplyStream});
+   *     an implementation that cannot stream may ignore it, the chain then passes the whole text on
+   */
+  Future<AiReply> complete(AiRequest request, ReplyStream stream);
+
+  /** A reply nobody watches being written. */
+  default Future<AiReply> complete(AiRequest request) {
+    return complete(request, ReplyStream.discarding());
+  }
 }

@@ -15,8 +15,16 @@ public class AiProviderException extends RuntimeException {
     RATE_LIMITED,
     /** HTTP 5xx or 408. */
     SERVER_ERROR,
-    /** No answer within the attempt's time limit. */
+    /**
+     * No answer within the attempt's time limit, or (streaming) a silence between chunks over
+     * {@code chunkTimeoutMs}.
+     */
     TIMEOUT,
+    /**
+     * A streaming provider sent no token within {@code firstTokenTimeoutMs}: it is not retried, the
+     * next provider answers.
+     */
+    FIRST_TOKEN_TIMEOUT,
     /** The connection could not be made or broke. */
     UNREACHABLE,
     /** A 2xx whose body is not a usable completion. */
@@ -33,6 +41,11 @@ public class AiProviderException extends RuntimeException {
     TOOL_LOOP,
     /** The provider was closed (the node is stopping). */
     CLOSED,
+    /**
+     * The turn was called off ({@link ReplyStream#cancel()}) before any text was sent: not the
+     * provider's fault, and nobody else is asked.
+     */
+    CANCELLED,
     OTHER;
 
     /** The lowercase name used as a metric label. */

@@ -16,9 +16,12 @@ import java.util.List;
  * @param handoff the model called {@code request_human}
  * @param sources the passages the answer was grounded on (a remote provider: those it was given
  *     in its prompt); empty when none
+ * @param interrupted the reply was cut short after part of it had been streamed (the stream broke
+ *     or the turn was cancelled): {@code content} is exactly the text sent until then
  */
 public record AiReply(
-    String content, String model, int tokens, JsonObject contact, boolean handoff, List<KnowledgePassage> sources) {
+    String content, String model, int tokens, JsonObject contact, boolean handoff, List<KnowledgePassage> sources,
+    boolean interrupted) {
 
   public AiReply {
     if (content == null && !handoff) {
@@ -26,6 +29,11 @@ public record AiReply(
     }
     contact = contact == null ? new JsonObject() : contact;
     sources = sources == null ? List.of() : List.copyOf(sources);
+  }
+
+  public AiReply(String content, String model, int tokens, JsonObject contact, boolean handoff,
+      List<KnowledgePassage> sources) {
+    this(content, model, tokens, contact, handoff, sources, false);
   }
 
   public AiReply(String content, String model, int tokens) {

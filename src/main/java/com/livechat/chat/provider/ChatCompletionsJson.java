@@ -128,6 +128,31 @@ final class ChatCompletionsJson {
     return truncate(explained != null ? explained : text);
   }
 
+  /**
+   * The same request asking for Server-Sent Events, with the usage in a last chunk (without
+   * {@code stream_options} OpenAI reports no usage when streaming).
+   */
+  static JsonObject streaming(JsonObject body) {
+    return body.copy().put("stream", true).put("stream_options", new JsonObject().put("include_usage", true));
+  }
+
+  /**
+   * A rough count of what a request and the text it got cost when the provider did not say: about
+   * four characters per token.
+   */
+  static int estimatedTokens(JsonObject body, String completion) {
+    long chars = completion == null ? 0 : completion.length();
+    JsonArray messages = body.getJsonArray("messages");
+    if (messages != null) {
+      for (Object message : messages) {
+        if (message instanceof JsonObject json && json.getValue("content") instanceof String content) {
+          chars += content.length();
+        }
+      }
+    }
+    return (int) Math.min(Integer.MAX_VALUE, (chars + 3) / 4);
+  }
+
   /** The body of a turn's first request, and the passages its system prompt carries. */
   record Prompt(JsonObject body, List<KnowledgePassage> sources) {
 
@@ -202,7 +227,8 @@ final class ChatCompletionsJson {
     }
   }
 
-  private static List<ToolCall> toolCalls(Object value) {
+  /** The well-formed function calls of a {@code tool_calls} array; others are skipped. */
+  static List<ToolCall> toolCalls(Object value) {
     if (!(value instanceof JsonArray array)) {
       return List.of();
     }
@@ -287,7 +313,8 @@ final class ChatCompletionsJson {
     }
   }
 
-  private static int tokens(JsonObject json) {
+  /** What {@code json}'s usage says the exchange cost; 0 without usage. */
+  static int tokens(JsonObject json) {
     JsonObject usage = json.getJsonObject("usage");
     if (usage == null) {
       return 0;
@@ -308,14 +335,14 @@ final class ChatCompletionsJson {
     return explained == null ? "" : ": " + truncate(explained);
   }
 
-  private static String explain(Object error) {
+  static String explain(Object error) {
     if (error instanceof JsonObject object && object.getValue("message") instanceof String message) {
       return message;
     }
     return error instanceof String message ? message : null;
   }
 
-  private static String truncate(String text) {
+  static String truncate(String text) {
     return cut(text, MAX_DETAIL_CHARS);
   }
 

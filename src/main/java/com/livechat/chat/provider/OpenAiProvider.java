@@ -6,11 +6,18 @@ import com.livechat.chat.provider.ChatCompletionsJson.Prompt;
 import io.vertx.circuitbreaker.CircuitBreaker;
 import io.vertx.circuitbreaker.CircuitBreakerOptions;
 import io.vertx.circuitbreaker.OpenCircuitException;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
@@ -20,7 +27,9 @@ import io.vertx.ext.web.client.WebClientOptions;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -34,7 +43,14 @@ import org.slf4j.LoggerFactory;
  * exponential backoff (or after the provider's Retry-After). Tool calls are answered and the
  * conversation continued until the model says something, as the protocol wants.
  *
- * <p>One instance per provider per node: the breaker and the WebClient are safe to share between
+ * <p>A streaming provider (the default) is asked for Server-Sent Events and passes the text to the
+ * turn's {@link ReplyStream} as it is written (see {@link StreamedAttempt}). Before its first token
+ * a provider that fails hands over to the next one, and one that sends nothing within {@code
+ * firstTokenTimeoutMs} is not retried. After text went out nothing is retried or handed over: a
+ * broken stream ends the reply with what was said ({@link AiReply#interrupted()}), and still counts
+ * against the breaker.
+ *
+ * <p>One instance per provider per node: the breaker and the HTTP client are safe to share between
  * event loops (the breaker guards its state with a lock; the client's pool hands each caller's
  * callbacks back to the caller's context).
  */
@@ -60,8 +76,14 @@ public final class OpenAiProvider implements AiProvider {
   /** Providers close idle keep-alive connections on their side; reusing one of those fails the request. */
   private static final int KEEP_ALIVE_SECONDS = 30;
 
+  /** Failures that say nothing about the provider's health; see {@link #countsAgainstBreaker}. */
+  private static final Set<Reason> NOT_THE_PROVIDERS_FAULT =
+      EnumSet.of(Reason.REFUSED, Reason.BUSY, Reason.CLOSED, Reason.CANCELLED);
+
   private final Vertx vertx;
   private final OpenAiSettings settings;
+  /** Streamed requests; {@link #client} (whole answers) shares its connection pool. */
+  private final HttpClientAgent http;
   private final WebClient client;
   private final CircuitBreaker breaker;
   private volatile boolean closed;
@@ -69,15 +91,16 @@ public final class OpenAiProvider implements AiProvider {
   public OpenAiProvider(Vertx vertx, OpenAiSettings settings) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.client =
-        WebClient.create(
-            vertx,
+    this.http =
+        vertx.createHttpClient(
             clientOptions(settings),
             // Requests beyond the pool wait for a connection, each within its attempt's time limit;
             // the queue is bounded so that an overload fails over at once instead of piling up.
             new PoolOptions()
                 .setHttp1MaxSize(settings.maxConnections())
                 .setMaxWaitQueueSize(settings.maxConnections()));
+    // A redirect would carry the bearer token to wherever it points.
+    this.client = WebClient.wrap(http, new WebClientOptions().setFollowRedirects(false));
     String name = settings.name();
     this.breaker =
         CircuitBreaker.create("ai-provider " + name, vertx, breakerOptions(settings))
@@ -97,22 +120,31 @@ public final class OpenAiProvider implements AiProvider {
   }
 
   @Override
-  public Future<AiReply> complete(AiRequest request) {
-    return complete(request, NO_DEADLINE);
+  public Future<AiReply> complete(AiRequest request, ReplyStream stream) {
+    return complete(request, stream, NO_DEADLINE);
+  }
+
+  /** A reply nobody watches being written, by a deadline. */
+  public Future<AiReply> complete(AiRequest request, long deadlineNanos) {
+    return complete(request, ReplyStream.discarding(), deadlineNanos);
   }
 
   /**
+   * @param stream where the text goes as it is written (on the calling context), and how the turn
+   *     is called off
    * @param deadlineNanos the {@link System#nanoTime()} by which the reply must be in, retries and
    *     tool round trips included; each attempt's time limit is the smaller of {@code timeoutMs}
    *     and the time left
-   * @return the reply, or a failed future with an {@link AiProviderException} (never with the API key
-   *     in its message)
+   * @return the reply (interrupted when the stream broke or the turn was called off after text was
+   *     sent), or a failed future with an {@link AiProviderException} (never with the API key in
+   *     its message): CANCELLED when the turn was called off before any text
    */
-  public Future<AiReply> complete(AiRequest request, long deadlineNanos) {
+  public Future<AiReply> complete(AiRequest request, ReplyStream stream, long deadlineNanos) {
     Future<AiReply> reply;
     try {
       Prompt prompt = ChatCompletionsJson.prompt(request, modelFor(request), settings.tools());
-      reply = converse(prompt, prompt.messages(), 0, 0, new JsonObject(), deadlineNanos);
+      Turn turn = new Turn(prompt, stream, vertx.getOrCreateContext(), deadlineNanos);
+      reply = converse(turn, prompt.messages(), 0, 0, new JsonObject());
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }
@@ -124,18 +156,34 @@ public final class OpenAiProvider implements AiProvider {
     closed = true;
     breaker.close();
     client.close();
+    http.close();
   }
+
+  /** What every request of one turn shares. */
+  private record Turn(Prompt prompt, ReplyStream stream, Context context, long deadline) {}
 
   private String modelFor(AiRequest request) {
     String own = request.model();
     return settings.assistantModel() && own != null && !own.isBlank() ? own.trim() : settings.model();
   }
 
-  /** One request of the turn, then one more per round of tool calls that came without text. */
-  private Future<AiReply> converse(
-      Prompt prompt, JsonArray messages, int followUps, int tokensSoFar, JsonObject contact, long deadline) {
+  /**
+   * One request of the turn, then one more per round of tool calls that came without text. Only
+   * the last round has text, so the text streamed is the reply's content.
+   */
+  private Future<AiReply> converse(Turn turn, JsonArray messages, int followUps, int tokensSoFar, JsonObject contact) {
+    Prompt prompt = turn.prompt();
     JsonObject body = followUps == 0 ? prompt.body() : prompt.withMessages(messages);
-    return exchange(body, body.getString("model"), deadline, 0).compose(completion -> {
+    return exchange(turn, body, body.getString("model"), 0).transform(outcome -> {
+      if (outcome.failed()) {
+        if (outcome.cause() instanceof StreamedAttempt.Interrupted cut) {
+          LOG.warn("AI provider {}: {}", settings.name(), withoutApiKey(cut).getMessage());
+          return Future.succeededFuture(new AiReply(cut.text(), cut.model(), tokensSoFar + cut.tokens(), contact,
+              false, prompt.sources(), true));
+        }
+        return Future.failedFuture(outcome.cause());
+      }
+      Completion completion = outcome.result();
       int tokens = tokensSoFar + completion.tokens();
       completion.mergeContactInto(contact);
       if (completion.requestsHuman() || completion.content() != null) {
@@ -148,23 +196,34 @@ public final class OpenAiProvider implements AiProvider {
       }
       JsonArray next = messages.copy();
       completion.followUpMessages().forEach(next::add);
-      return converse(prompt, next, followUps + 1, tokens, contact, deadline);
+      return converse(turn, next, followUps + 1, tokens, contact);
     });
   }
 
-  /** One completion: attempts through the breaker, with retries while they make sense. */
-  private Future<Completion> exchange(JsonObject body, String model, long deadline, int retry) {
+  /**
+   * One completion: attempts through the breaker, with retries while they make sense. A reply cut
+   * short after text was sent fails the attempt inside the breaker (so that it counts, unless the
+   * turn was called off) and is never retried: {@link #converse} makes it the reply.
+   */
+  private Future<Completion> exchange(Turn turn, JsonObject body, String model, int retry) {
     if (closed) {
       return Future.failedFuture(new AiProviderException(Reason.CLOSED, "AI provider is closed"));
     }
+    if (turn.stream().isCancelled()) {
+      return Future.failedFuture(new AiProviderException(Reason.CANCELLED, "the turn was called off"));
+    }
+    long deadline = turn.deadline();
     long leftMs = millisLeft(deadline);
     if (leftMs < MIN_ATTEMPT_MS) {
       return Future.failedFuture(new AiProviderException(Reason.NO_TIME, "no time left in the turn for the AI provider"));
     }
     long attemptMs = Math.min(settings.timeoutMs(), leftMs);
-    return breaker.<Completion>execute(() -> post(body, model, attemptMs)).recover(failure -> {
+    return breaker.<Completion>execute(() -> settings.stream()
+        ? streamed(turn, body, model, attemptMs)
+        : whole(turn, body, model, attemptMs)).recover(failure -> {
       AiProviderException known = classify(failure, attemptMs);
-      if (retry >= settings.maxRetries() || !isRetryable(known.reason())) {
+      if (known instanceof StreamedAttempt.Interrupted || retry >= settings.maxRetries()
+          || !isRetryable(known.reason())) {
         return Future.failedFuture(known);
       }
       Long retryAfterMs = known instanceof StatusFailure status ? status.retryAfterMs : null;
@@ -178,8 +237,56 @@ public final class OpenAiProvider implements AiProvider {
         return Future.failedFuture(known);
       }
       LOG.debug("AI provider {}: retrying in {} ms after: {}", settings.name(), delayMs, known.getMessage());
-      return vertx.timer(Math.max(1, delayMs)).compose(fired -> exchange(body, model, deadline, retry + 1));
+      return pause(turn.stream(), Math.max(1, delayMs)).compose(fired -> exchange(turn, body, model, retry + 1));
     });
+  }
+
+  /** Waits for a retry's backoff, or less when the turn is called off meanwhile. */
+  private Future<Void> pause(ReplyStream stream, long delayMs) {
+    Promise<Void> over = Promise.promise();
+    long timer = vertx.setTimer(delayMs, t -> over.tryComplete());
+    stream.cancelled().onComplete(v -> {
+      vertx.cancelTimer(timer);
+      over.tryComplete();
+    });
+    return over.future();
+  }
+
+  private Future<Completion> streamed(Turn turn, JsonObject body, String model, long attemptMs) {
+    RequestOptions options = new RequestOptions()
+        .setMethod(HttpMethod.POST)
+        .setAbsoluteURI(settings.chatCompletionsUrl())
+        // bounds the wait for a pooled connection; the attempt keeps its other limits itself
+        .setConnectTimeout(attemptMs)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.ACCEPT, "text/event-stream");
+    if (settings.hasApiKey()) {
+      options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + settings.apiKey());
+    }
+    try {
+      return new StreamedAttempt(vertx, turn.context(), http, options, ChatCompletionsJson.streaming(body), model,
+          turn.stream(), attemptMs, settings).start();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(classify(e, attemptMs));
+    }
+  }
+
+  /**
+   * A whole answer in one body ({@code stream} off). The turn being called off fails the attempt
+   * at once; the request itself runs on until it ends or times out.
+   */
+  private Future<Completion> whole(Turn turn, JsonObject body, String model, long attemptMs) {
+    Promise<Completion> outcome = Promise.promise();
+    post(body, model, attemptMs).onComplete(done -> {
+      if (done.succeeded()) {
+        outcome.tryComplete(done.result());
+      } else {
+        outcome.tryFail(done.cause());
+      }
+    });
+    turn.stream().cancelled().onComplete(v ->
+        outcome.tryFail(new AiProviderException(Reason.CANCELLED, "the turn was called off")));
+    return outcome.future();
   }
 
   private Future<Completion> post(JsonObject body, String model, long attemptMs) {
@@ -208,11 +315,16 @@ public final class OpenAiProvider implements AiProvider {
         return Future.failedFuture(e);
       }
     }
-    String detail = ChatCompletionsJson.errorDetail(response.body());
+    return Future.failedFuture(statusFailure(status, response.body(), response.getHeader("retry-after-ms"),
+        response.getHeader("Retry-After")));
+  }
+
+  /** A status that is not a success, with the provider's explanation and how long it asked us to wait. */
+  static AiProviderException statusFailure(int status, Buffer body, String retryAfterMsHeader, String retryAfterHeader) {
+    String detail = ChatCompletionsJson.errorDetail(body);
     String message = "AI provider answered HTTP " + status + (detail.isEmpty() ? "" : ": " + detail);
-    Long retryAfterMs =
-        retryAfterMs(response.getHeader("retry-after-ms"), response.getHeader("Retry-After"), System.currentTimeMillis());
-    return Future.failedFuture(new StatusFailure(statusReason(status), message, retryAfterMs));
+    Long retryAfterMs = retryAfterMs(retryAfterMsHeader, retryAfterHeader, System.currentTimeMillis());
+    return new StatusFailure(statusReason(status), message, retryAfterMs);
   }
 
   /**
@@ -237,18 +349,21 @@ public final class OpenAiProvider implements AiProvider {
   }
 
   /**
-   * A refused request would let one misconfigured assistant open the circuit for every tenant, and
-   * a full connection pool is this node's load, not the provider's fault; neither counts.
+   * A refused request would let one misconfigured assistant open the circuit for every tenant, a
+   * full connection pool is this node's load, and a turn called off is the visitor's doing: none
+   * is the provider's fault, none counts. A reply cut short by a broken stream does count.
    */
   private static boolean countsAgainstBreaker(Future<?> outcome) {
     if (!outcome.failed()) {
       return false;
     }
-    return !(outcome.cause() instanceof AiProviderException known)
-        || (known.reason() != Reason.REFUSED && known.reason() != Reason.BUSY && known.reason() != Reason.CLOSED);
+    if (outcome.cause() instanceof StreamedAttempt.Interrupted cut) {
+      return cut.providerFault();
+    }
+    return !(outcome.cause() instanceof AiProviderException known) || !NOT_THE_PROVIDERS_FAULT.contains(known.reason());
   }
 
-  private static AiProviderException classify(Throwable failure, long attemptMs) {
+  static AiProviderException classify(Throwable failure, long attemptMs) {
     if (failure instanceof AiProviderException known) {
       return known;
     }
@@ -336,16 +451,14 @@ public final class OpenAiProvider implements AiProvider {
     return false;
   }
 
-  private static WebClientOptions clientOptions(OpenAiSettings settings) {
+  private static HttpClientOptions clientOptions(OpenAiSettings settings) {
     int timeoutMs = (int) Math.min(settings.timeoutMs(), Integer.MAX_VALUE - 1_000);
-    WebClientOptions options = new WebClientOptions();
+    HttpClientOptions options = new HttpClientOptions();
     options
         .setKeepAlive(true)
         .setKeepAliveTimeout(KEEP_ALIVE_SECONDS)
         .setConnectTimeout(Math.min(timeoutMs, MAX_CONNECT_TIMEOUT_MS))
-        .setDecompressionSupported(true)
-        // A redirect would carry the bearer token to wherever it points.
-        .setFollowRedirects(false);
+        .setDecompressionSupported(true);
     // A bit beyond the request timeout, so a slow completion reports as a timeout and only a socket
     // that went silent outside any request is reaped by this.
     options.setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setIdleTimeout(timeoutMs + 1_000);

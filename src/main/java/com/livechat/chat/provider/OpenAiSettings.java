@@ -30,6 +30,12 @@ import java.util.regex.Pattern;
  * @param tools whether the model is offered request_human and update_contact
  * @param assistantModel whether an assistant's own model overrides {@code model} (false for a
  *     provider of another vendor, which would not know the assistant's model)
+ * @param stream whether replies are asked for as Server-Sent Events and passed on as they are
+ *     written; false for a server that cannot stream (then the whole reply comes at once)
+ * @param firstTokenTimeoutMs streaming: how long after the request the first text or tool-call
+ *     fragment may take; a provider slower than that is not retried, the next one answers
+ * @param chunkTimeoutMs streaming: the longest silence between two chunks once the response
+ *     started; past it the reply ends with what was sent (or, if nothing was, the next provider answers)
  */
 public record OpenAiSettings(
     String name,
@@ -44,7 +50,10 @@ public record OpenAiSettings(
     long retryBaseMs,
     long retryMaxMs,
     boolean tools,
-    boolean assistantModel) {
+    boolean assistantModel,
+    boolean stream,
+    long firstTokenTimeoutMs,
+    long chunkTimeoutMs) {
 
   /** The name of {@code ai.openai}; an entry of {@code ai.providers} is named by its position. */
   public static final String DEFAULT_NAME = "openai";
@@ -55,6 +64,16 @@ public record OpenAiSettings(
 
   /** {@code ai.providerDefaults.maxConnections} of conf/config.json. */
   public static final int DEFAULT_MAX_CONNECTIONS = PACKAGED_DEFAULTS.integer("maxConnections", 1, Integer.MAX_VALUE);
+
+  /** {@code ai.providerDefaults.stream} of conf/config.json. */
+  public static final boolean DEFAULT_STREAM = PACKAGED_DEFAULTS.bool("stream");
+
+  /** {@code ai.providerDefaults.firstTokenTimeoutMs} of conf/config.json. */
+  public static final long DEFAULT_FIRST_TOKEN_TIMEOUT_MS =
+      PACKAGED_DEFAULTS.longNumber("firstTokenTimeoutMs", 1, Long.MAX_VALUE);
+
+  /** {@code ai.providerDefaults.chunkTimeoutMs} of conf/config.json. */
+  public static final long DEFAULT_CHUNK_TIMEOUT_MS = PACKAGED_DEFAULTS.longNumber("chunkTimeoutMs", 1, Long.MAX_VALUE);
 
   /** Beyond this, retries only delay the failover to the next provider. */
   public static final int MAX_RETRIES = 10;
@@ -82,6 +101,17 @@ public record OpenAiSettings(
     if (retryMaxMs < retryBaseMs) {
       throw new IllegalArgumentException("retryMaxMs must be at least retryBaseMs, was " + retryMaxMs);
     }
+    requirePositive("firstTokenTimeoutMs", firstTokenTimeoutMs);
+    requirePositive("chunkTimeoutMs", chunkTimeoutMs);
+  }
+
+  /** Settings with the streaming of conf/config.json's {@code ai.providerDefaults}. */
+  public OpenAiSettings(String name, String baseUrl, String apiKey, String model, long timeoutMs, int maxConnections,
+      int breakerMaxFailures, long breakerResetMs, int maxRetries, long retryBaseMs, long retryMaxMs, boolean tools,
+      boolean assistantModel) {
+    this(name, baseUrl, apiKey, model, timeoutMs, maxConnections, breakerMaxFailures, breakerResetMs, maxRetries,
+        retryBaseMs, retryMaxMs, tools, assistantModel, DEFAULT_STREAM, DEFAULT_FIRST_TOKEN_TIMEOUT_MS,
+        DEFAULT_CHUNK_TIMEOUT_MS);
   }
 
   /** Settings named "openai" with the tuning of conf/config.json's {@code ai.providerDefaults}. */
@@ -113,9 +143,13 @@ public record OpenAiSettings(
     long retryMaxMs = tuning.longNumber("retryMaxMs", 1, Long.MAX_VALUE);
     boolean tools = tuning.bool("tools");
     boolean assistantModel = tuning.bool("assistantModel");
+    boolean stream = tuning.bool("stream");
+    long firstTokenTimeoutMs = tuning.longNumber("firstTokenTimeoutMs", 1, Long.MAX_VALUE);
+    long chunkTimeoutMs = tuning.longNumber("chunkTimeoutMs", 1, Long.MAX_VALUE);
     try {
       return new OpenAiSettings(name, baseUrl, apiKey, model, timeoutMs, maxConnections, breakerMaxFailures,
-          breakerResetMs, maxRetries, retryBaseMs, retryMaxMs, tools, assistantModel);
+          breakerResetMs, maxRetries, retryBaseMs, retryMaxMs, tools, assistantModel, stream, firstTokenTimeoutMs,
+          chunkTimeoutMs);
     } catch (IllegalArgumentException e) {
       // the checks of the constructor name a component, not where the object sits in the configuration
       if (provider.path().isEmpty()) {
@@ -128,7 +162,15 @@ public record OpenAiSettings(
   /** A copy with another retry policy; handy for tests and tuning. */
   public OpenAiSettings withRetries(int maxRetries, long retryBaseMs, long retryMaxMs) {
     return new OpenAiSettings(name, baseUrl, apiKey, model, timeoutMs, maxConnections, breakerMaxFailures,
-        breakerResetMs, maxRetries, retryBaseMs, retryMaxMs, tools, assistantModel);
+        breakerResetMs, maxRetries, retryBaseMs, retryMaxMs, tools, assistantModel, stream, firstTokenTimeoutMs,
+        chunkTimeoutMs);
+  }
+
+  /** A copy with other streaming settings; handy for tests and tuning. */
+  public OpenAiSettings withStreaming(boolean stream, long firstTokenTimeoutMs, long chunkTimeoutMs) {
+    return new OpenAiSettings(name, baseUrl, apiKey, model, timeoutMs, maxConnections, breakerMaxFailures,
+        breakerResetMs, maxRetries, retryBaseMs, retryMaxMs, tools, assistantModel, stream, firstTokenTimeoutMs,
+        chunkTimeoutMs);
   }
 
   public String chatCompletionsUrl() {
@@ -155,6 +197,9 @@ public record OpenAiSettings(
         + ", retryMaxMs=" + retryMaxMs
         + ", tools=" + tools
         + ", assistantModel=" + assistantModel
+        + ", stream=" + stream
+        + ", firstTokenTimeoutMs=" + firstTokenTimeoutMs
+        + ", chunkTimeoutMs=" + chunkTimeoutMs
         + "]";
   }
 

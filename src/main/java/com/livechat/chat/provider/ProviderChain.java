@@ -1,7 +1,9 @@
 package com.livechat.chat.provider;
 
+import com.livechat.chat.provider.AiProviderException.Reason;
 import com.livechat.ops.Metrics;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +15,12 @@ import org.slf4j.LoggerFactory;
  * assistant), which answers when every remote one has failed. A turn has one time budget for the
  * whole chain; each attempt gets at most what is left of it, and once less than {@link
  * OpenAiProvider#MIN_ATTEMPT_MS} is left the remaining remote providers are skipped. {@link AiReply#model()} always names who answered.
+ *
+ * <p>The turn's {@link ReplyStream} gets the text as it is written. The next provider is only
+ * asked while nothing has been sent; a reply cut short after text went out is the answer (marked
+ * interrupted). A provider that answered without streaming (one with {@code stream} off, the
+ * local assistant) has its whole text passed on as one delta. A turn called off before any text
+ * fails with reason CANCELLED, and nobody else is asked.
  *
  * <p>Build one per node, so that each provider has one circuit breaker and one connection pool per
  * node; it is safe to call from every event loop.
@@ -51,9 +59,9 @@ public final class ProviderChain implements AiProvider {
   }
 
   @Override
-  public Future<AiReply> complete(AiRequest request) {
+  public Future<AiReply> complete(AiRequest request, ReplyStream stream) {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(chainTimeoutMs);
-    return attempt(request, 0, deadline);
+    return attempt(request, stream, 0, deadline);
   }
 
   /** Closes the remote providers' HTTP clients and breakers. */
@@ -61,40 +69,68 @@ public final class ProviderChain implements AiProvider {
     remotes.forEach(OpenAiProvider::close);
   }
 
-  private Future<AiReply> attempt(AiRequest request, int index, long deadline) {
+  private Future<AiReply> attempt(AiRequest request, ReplyStream stream, int index, long deadline) {
+    if (stream.isCancelled()) {
+      return Future.failedFuture(new AiProviderException(Reason.CANCELLED, "the turn was called off"));
+    }
     if (index == remotes.size()) {
-      return answerFromFallback(request);
+      return answerFromFallback(request, stream);
     }
     OpenAiProvider provider = remotes.get(index);
     if (deadline - System.nanoTime() < TimeUnit.MILLISECONDS.toNanos(OpenAiProvider.MIN_ATTEMPT_MS)) {
-      failed(provider, index, new AiProviderException(AiProviderException.Reason.NO_TIME,
+      failed(provider, index, new AiProviderException(Reason.NO_TIME,
           "the turn's " + chainTimeoutMs + " ms budget is spent"));
-      return attempt(request, index + 1, deadline);
+      return attempt(request, stream, index + 1, deadline);
     }
     Future<AiReply> reply;
     try {
-      reply = provider.complete(request, deadline);
+      reply = provider.complete(request, stream, deadline);
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }
     return reply.transform(outcome -> {
       if (outcome.succeeded()) {
-        count(provider.name());
-        return Future.succeededFuture(outcome.result());
+        return Future.succeededFuture(answered(provider.name(), outcome.result(), stream));
       }
-      failed(provider, index, outcome.cause());
-      return attempt(request, index + 1, deadline);
+      Throwable cause = outcome.cause();
+      if (cause instanceof AiProviderException known && known.reason() == Reason.CANCELLED) {
+        LOG.debug("AI provider {}: the turn was called off before it answered", provider.name());
+        return Future.failedFuture(cause);
+      }
+      if (stream.started()) {
+        // A provider ends a reply it began with what it said; should one fail instead, the visitor
+        // still has that text, and another provider must not start over under it.
+        LOG.warn("AI provider {} failed after it had sent text: {}", provider.name(), cause.getMessage());
+        String text = stream.text();
+        return Future.succeededFuture(answered(provider.name(), new AiReply(text, provider.settings().model(),
+            (text.length() + 3) / 4, new JsonObject(), false, List.of(), true), stream));
+      }
+      failed(provider, index, cause);
+      return attempt(request, stream, index + 1, deadline);
     });
   }
 
-  private Future<AiReply> answerFromFallback(AiRequest request) {
+  private Future<AiReply> answerFromFallback(AiRequest request, ReplyStream stream) {
     Future<AiReply> reply;
     try {
-      reply = fallback.complete(request);
+      reply = fallback.complete(request, stream);
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }
-    return reply.onSuccess(r -> count(FALLBACK_NAME));
+    return reply.map(r -> answered(FALLBACK_NAME, r, stream));
+  }
+
+  /** Counts the reply, and passes its text on whole when its provider did not stream it. */
+  private AiReply answered(String provider, AiReply reply, ReplyStream stream) {
+    count(provider);
+    if (reply.interrupted()) {
+      if (metrics != null) {
+        metrics.aiReplyInterrupted(provider);
+      }
+    } else if (!stream.started() && reply.content() != null) {
+      stream.delta(reply.content());
+    }
+    return reply;
   }
 
   private void failed(OpenAiProvider provider, int index, Throwable cause) {

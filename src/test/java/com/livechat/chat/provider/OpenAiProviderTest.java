@@ -81,6 +81,19 @@ class OpenAiProviderTest {
   }
 
   @Test
+  void aServerThatIgnoresStreamingAnswersInOneBody() throws Exception {
+    fake.answer = ok(COMPLETION);
+    OpenAiProvider provider = provider(settings(KEY, 5_000, 5, 10_000, "/v1").withStreaming(true, 1_000, 1_000));
+    ReplyStream stream = ReplyStream.discarding();
+
+    AiReply reply = await(provider.complete(request(null), stream));
+
+    assertThat(fake.received.get(0).body().getBoolean("stream")).isTrue();
+    assertThat(reply).isEqualTo(new AiReply("Hello! How can I help?", "gpt-4o-mini-2024-07-18", 49));
+    assertThat(stream.started()).as("the chain passes a whole reply on").isFalse();
+  }
+
+  @Test
   void withoutApiKeySendsNoAuthorizationAndFillsMissingModelAndTotal() throws Exception {
     // A minimal compatible server: no model echo, usage without total_tokens.
     fake.answer =
@@ -268,9 +281,10 @@ class OpenAiProviderTest {
   private OpenAiSettings settings(
       String key, long timeoutMs, int maxFailures, long resetMs, String basePath) {
     String baseUrl = "http://127.0.0.1:" + fake.port() + basePath;
-    // one attempt per call: retries are ProviderChainTest's subject
+    // one attempt per call: retries are ProviderChainTest's subject; one body per answer: streaming
+    // is OpenAiStreamingTest's
     return new OpenAiSettings("fake", baseUrl, key, "default-model", timeoutMs, 16, maxFailures, resetMs, 0, 10, 100,
-        true, true);
+        true, true, false, 5_000, 10_000);
   }
 
   private OpenAiProvider plainProvider() {

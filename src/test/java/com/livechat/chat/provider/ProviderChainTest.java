@@ -129,7 +129,7 @@ class ProviderChainTest {
     primary.delayMs = 3_000;
     ProviderChain chain = new ProviderChain(
         List.of(provider("primary", primary, new Opts().timeout(5_000)), provider("secondary", secondary, new Opts())),
-        request -> Future.succeededFuture(LOCAL), 300, metrics);
+        (request, stream) -> Future.succeededFuture(LOCAL), 300, metrics);
 
     AiReply reply = await(chain.complete(request(null)));
 
@@ -369,7 +369,7 @@ class ProviderChainTest {
   }
 
   private ProviderChain chain(OpenAiProvider... remotes) {
-    return new ProviderChain(List.of(remotes), request -> Future.succeededFuture(LOCAL), 10_000, metrics);
+    return new ProviderChain(List.of(remotes), (request, stream) -> Future.succeededFuture(LOCAL), 10_000, metrics);
   }
 
   private static AiRequest request(String model) {
