@@ -14,6 +14,8 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +29,10 @@ import org.slf4j.LoggerFactory;
 public final class LiveChatServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(LiveChatServer.class);
+  /** WebSocket close code 1012: the server restarts; a client reconnects. */
+  public static final short SERVICE_RESTART = 1012;
+  /** How long a shutdown waits for the sockets' close handshakes. */
+  static final long SOCKETS_CLOSE_MS = 2_000;
 
   private final Database database;
   private final Vertx vertx;
@@ -115,9 +121,22 @@ public final class LiveChatServer {
     return wiring.nodeId();
   }
 
-  /** Leaves the cluster cleanly, closes the pool and stops the embedded database. */
+  /**
+   * Stops the node gracefully: reports not ready, closes every socket with 1012 service restart (so
+   * clients reconnect, to another node, and resume; at most {@link #SOCKETS_CLOSE_MS} are waited
+   * for), then stops the HTTP server and the verticles, leaves the cluster cleanly, closes the pool
+   * and stops the embedded database.
+   */
   public void close() {
     try {
+      wiring.readiness().markStopping();
+      try {
+        int closed = wiring.hub().closeAll(SERVICE_RESTART, "service restart").await(SOCKETS_CLOSE_MS, TimeUnit.MILLISECONDS);
+        LOG.debug("Closed {} sockets for the shutdown", closed);
+      } catch (TimeoutException | RuntimeException e) {
+        // a client that does not answer its close frame is cut when the server stops
+        LOG.debug("Sockets not all closed within {} ms: {}", SOCKETS_CLOSE_MS, e.getMessage());
+      }
       wiring.close();
       vertx.close().await();
     } finally {

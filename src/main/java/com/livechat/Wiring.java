@@ -17,7 +17,9 @@ import com.livechat.assistant.KnowledgeStore;
 import com.livechat.auth.DashboardAuth;
 import com.livechat.auth.JwtService;
 import com.livechat.auth.PasswordHasher;
+import com.livechat.auth.VisitorTokens;
 import com.livechat.chat.ChatService;
+import com.livechat.chat.ContactExtractor;
 import com.livechat.chat.ChatVerticle;
 import com.livechat.chat.TurnRecorder;
 import com.livechat.chat.LocalAssistant;
@@ -54,6 +56,8 @@ import com.livechat.widget.TrackWriter;
 import com.livechat.widget.WidgetCache;
 import com.livechat.widget.WidgetRoutes;
 import com.livechat.widget.WidgetStore;
+import com.livechat.web.StaticPages;
+import com.livechat.web.WebAssets;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -77,6 +81,7 @@ public final class Wiring {
   private final Metrics metrics = new Metrics();
   private final Readiness readiness;
   private final JwtService jwt;
+  private final VisitorTokens visitorTokens;
   private final DashboardAuth dashboardAuth;
   private final RateLimiters rateLimits;
   private final EventLog eventLog;
@@ -96,6 +101,7 @@ public final class Wiring {
   private final TenantSettings tenantSettings;
   private final VoiceSessions voice;
   private final ChatService chat;
+  private final WebAssets webAssets;
 
   /** @param clusterManager null when the node runs standalone */
   public Wiring(AppConfig config, Vertx vertx, Pool pool, ClusterManager clusterManager, String jwtSecret) {
@@ -105,6 +111,7 @@ public final class Wiring {
     this.nodeId = clusterManager != null ? clusterManager.getNodeId() : "standalone";
     this.readiness = new Readiness(pool, clusterManager);
     this.jwt = new JwtService(vertx, jwtSecret, config.auth().jwtExpiresMinutes());
+    this.visitorTokens = new VisitorTokens(vertx, jwtSecret, config.auth().visitorTokenMinutes());
     this.dashboardAuth = new DashboardAuth(jwt);
     this.rateLimits = new RateLimiters(config.rateLimits(), config.http().trustedProxies(), metrics);
     this.eventLog = new EventLog(pool);
@@ -134,6 +141,7 @@ public final class Wiring {
     this.voice = new VoiceSessions(assistants, conversationStore, usage, outbox);
     this.chat = new ChatService(vertx, conversationStore, assistants, knowledge, ai,
         new TurnRecorder(outbox, conversationStore, usage), live, config.chat());
+    this.webAssets = WebAssets.load(Wiring.class.getClassLoader(), "webroot");
   }
 
   /** Deploys the node's verticles: its own consumers and the tenant channels first, HTTP last. */
@@ -150,14 +158,17 @@ public final class Wiring {
 
   /**
    * One HTTP verticle instance's routes, in the order the router tries them: the widget routes take
-   * nearly all the traffic (every page view and event of every tenant's site), so they come first.
+   * nearly all the traffic (every page view and event of every tenant's site), so they come first;
+   * the web pages last.
    */
   private List<RouteGroup> routeGroups(BodyHandler body) {
     var track = config.track();
     // the track writer batches one event loop's requests: one per instance
     TrackWriter trackWriter = new TrackWriter(tracking, metrics, track.maxBatch(), track.maxInFlightBatches());
+    var widgetUses = new WidgetRoutes.Collaborators(rateLimits, trackWriter, voice, assistants, conversations,
+        visitorTokens, new ContactExtractor(config.chat().phoneRegion()));
     return List.of(
-        new WidgetRoutes(vertx, widgets, rateLimits, trackWriter, voice, body, config.chat().requestTimeoutMs()),
+        new WidgetRoutes(vertx, widgets, widgetUses, body, config.chat().requestTimeoutMs()),
         new OpsRoutes(readiness, metrics),
         new AccountRoutes(accounts, rateLimits, body),
         new ConversationRoutes(conversations, body, dashboardAuth),
@@ -169,7 +180,8 @@ public final class Wiring {
         new KnowledgeRoutes(knowledge, body, dashboardAuth),
         new AdminRoutes(config.admin(), usage, body),
         new TenantSocketHandler(sockets, jwt),
-        new VisitorSocketHandler(sockets, widgets));
+        new VisitorSocketHandler(sockets, widgets, visitorTokens),
+        new StaticPages(webAssets));
   }
 
   public Readiness readiness() {
@@ -193,6 +205,10 @@ public final class Wiring {
 
   public JwtService jwt() {
     return jwt;
+  }
+
+  public VisitorTokens visitorTokens() {
+    return visitorTokens;
   }
 
   public KnowledgeStore knowledge() {

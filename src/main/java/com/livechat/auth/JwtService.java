@@ -54,7 +54,7 @@ public final class JwtService {
 
   /**
    * Verifies signature and expiry and requires the claims the API promises (sub, tenantId, a known
-   * role, exp); anything else fails with a 401 AppError.
+   * role, exp) and none of a visitor token's (aud, typ); anything else fails with a 401 AppError.
    */
   public Future<Principal> verify(String token) {
     AppError invalid = AppError.unauthorized("unauthorized", "Missing, invalid or expired token.");
@@ -77,8 +77,9 @@ public final class JwtService {
           String sub = claims.getString("sub");
           String tenantId = claims.getString("tenantId");
           String role = claims.getString("role");
+          // a visitor token (VisitorTokens: an audience and a type of its own) is never a dashboard token
           if (!(exp instanceof Number expiry) || sub == null || tenantId == null || role == null
-              || !Principal.ROLES.contains(role)) {
+              || !Principal.ROLES.contains(role) || claims.containsKey("aud") || claims.containsKey("typ")) {
             return Future.failedFuture(invalid);
           }
           Principal principal = new Principal(sub, tenantId, role, expiry.longValue());

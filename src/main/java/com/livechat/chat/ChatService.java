@@ -64,6 +64,7 @@ public final class ChatService {
     final String text;
     final String turnId;
     final boolean streamed;
+    final JsonObject user;
     Conversation existing;
     Assistant assistant;
     Stored visitor;
@@ -75,6 +76,7 @@ public final class ChatService {
       String given = request.getString("turnId");
       turnId = given != null ? given : Ids.next("turn");
       streamed = given != null && request.getBoolean("stream", false);
+      user = request.getValue("user") instanceof JsonObject u ? u : null;
     }
 
     boolean opened() {
@@ -117,7 +119,8 @@ public final class ChatService {
   /**
    * @param request the chat.reply body: tenantId, sessionId, message, assistantId?, conversationId?,
    *     defaultAssistantId?, turnId? (the id of this turn's deltas), stream? (true: each piece of the
-   *     reply also goes to the node-local chat.stream.&lt;turnId&gt; as {"delta"})
+   *     reply also goes to the node-local chat.stream.&lt;turnId&gt; as {"delta"}), user? (the
+   *     visitor's name, email and phone from a visitor token, merged into the contact data)
    */
   public Future<JsonObject> reply(JsonObject request) {
     Turn turn = new Turn(request);
@@ -130,7 +133,7 @@ public final class ChatService {
         })
         .compose(assistant -> {
           turn.assistant = assistant;
-          ContactUpdate given = new ContactUpdate(contacts.fromMessage(turn.text), requiredFields(assistant));
+          ContactUpdate given = new ContactUpdate(givenContact(turn), requiredFields(assistant));
           boolean forAi = turn.existing == null || turn.existing.aiEnabled();
           return recorder.acceptVisitorMessage(turn.tenantId, turn.existing, assistant.id(), turn.sessionId,
               turn.text, given, forAi);
@@ -142,6 +145,15 @@ public final class ChatService {
           }
           return handoffPhrases.asksForHuman(turn.text) ? handOffOnRequest(turn) : answer(turn);
         });
+  }
+
+  /**
+   * What the visitor's message says about them, with what the tenant's server vouched for in a
+   * visitor token over it (cleaned again: a worker in another language may send this request).
+   */
+  private JsonObject givenContact(Turn turn) {
+    JsonObject fromMessage = contacts.fromMessage(turn.text);
+    return turn.user == null ? fromMessage : fromMessage.mergeIn(contacts.clean(turn.user));
   }
 
   /** A conversation is only reachable from the session that opened it, in the chat channel. */

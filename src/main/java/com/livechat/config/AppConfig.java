@@ -39,8 +39,13 @@ public record AppConfig(
 
   public record Cluster(boolean enabled, String name, String host, int port, List<String> members) {}
 
-  /** @param jwtSecret empty means "generate one and keep it in the data dir" */
-  public record Auth(String jwtSecret, int jwtExpiresMinutes, int passwordHashCost) {}
+  /**
+   * @param jwtSecret empty means "generate one and keep it in the data dir"
+   * @param visitorTokenMinutes lifetime of a visitor token (secure mode), 1 to {@link #MAX_VISITOR_TOKEN_MINUTES}
+   */
+  public record Auth(String jwtSecret, int jwtExpiresMinutes, int passwordHashCost, int visitorTokenMinutes) {
+    public static final int MAX_VISITOR_TOKEN_MINUTES = 1440;
+  }
 
   /**
    * @param historyTokenBudget recent messages go into a prompt newest first until this many tokens (estimated)
@@ -182,7 +187,8 @@ public record AppConfig(
             cluster.integer("port", 0, 65535),
             cluster.strings("members")),
         new Auth(auth.string("jwtSecret"), auth.integer("jwtExpiresMinutes", 1, Integer.MAX_VALUE),
-            auth.integer("passwordHashCost", 4, 31)),
+            auth.integer("passwordHashCost", 4, 31),
+            auth.integer("visitorTokenMinutes", 1, Auth.MAX_VISITOR_TOKEN_MINUTES)),
         chatConfig,
         openAi,
         Ai.from(ai, openAi, chatConfig),

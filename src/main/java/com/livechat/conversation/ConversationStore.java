@@ -45,6 +45,9 @@ public final class ConversationStore {
   private static final String FIND =
       "SELECT " + Conversation.COLUMNS + " FROM conversations WHERE tenant_id = $1 AND id = $2";
   private static final String LOCK = FIND + " FOR UPDATE";
+  // a visitor reaches only the conversations of its own session
+  private static final String FIND_OF_SESSION =
+      "SELECT " + Conversation.COLUMNS + " FROM conversations WHERE tenant_id = $1 AND id = $2 AND session_id = $3";
   // newest first: the keyset idiom of store.Keyset, descending
   private static final String LIST =
       "SELECT " + Conversation.COLUMNS + " FROM conversations WHERE tenant_id = $1 "
@@ -109,6 +112,12 @@ public final class ConversationStore {
 
   public Future<Conversation> find(SqlClient client, String tenantId, String conversationId) {
     return client.preparedQuery(FIND).execute(Tuple.of(tenantId, conversationId))
+        .map(rows -> Rows.first(rows, Conversation::from));
+  }
+
+  /** Null when the tenant has no such conversation, or it is another session's. */
+  public Future<Conversation> findOfSession(String tenantId, String sessionId, String conversationId) {
+    return pool.preparedQuery(FIND_OF_SESSION).execute(Tuple.of(tenantId, conversationId, sessionId))
         .map(rows -> Rows.first(rows, Conversation::from));
   }
 

@@ -6,6 +6,7 @@ import com.livechat.conversation.ConversationStore.Filter;
 import com.livechat.conversation.ConversationStore.Patch;
 import com.livechat.error.AppError;
 import com.livechat.events.Outbox;
+import com.livechat.store.Ids;
 import com.livechat.store.Keyset;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,12 +46,32 @@ public final class Conversations {
    * empty: from the first), up to {@code limit}.
    */
   public Future<List<Message>> messages(String tenantId, String conversationId, String afterMessageId, int limit) {
-    return find(tenantId, conversationId)
-        .compose(c -> afterMessageId == null || afterMessageId.isEmpty() ? Future.succeededFuture(0L)
-            : store.messageSeq(tenantId, conversationId, afterMessageId).compose(seq -> seq != null
-                ? Future.succeededFuture(seq)
-                : Future.failedFuture(AppError.invalid("invalid_after", "after is not a message of this conversation."))))
-        .compose(seq -> store.messages(tenantId, conversationId, seq, limit));
+    return find(tenantId, conversationId).compose(c -> messagesOf(c, afterMessageId, limit));
+  }
+
+  /** A visitor's view of one of its conversations: the conversation and a page of its messages. */
+  public record SessionThread(Conversation conversation, List<Message> messages) {}
+
+  /**
+   * As {@link #messages}, for the visitor of {@code sessionId}: a conversation of another session
+   * (or tenant, or none) is not found, whatever its channel.
+   */
+  public Future<SessionThread> sessionMessages(String tenantId, String sessionId, String conversationId,
+      String afterMessageId, int limit) {
+    if (!Ids.plausible(conversationId)) {
+      return Future.failedFuture(ConversationStore.notFound());
+    }
+    return store.findOfSession(tenantId, sessionId, conversationId)
+        .compose(Conversations::found)
+        .compose(c -> messagesOf(c, afterMessageId, limit).map(page -> new SessionThread(c, page)));
+  }
+
+  private Future<List<Message>> messagesOf(Conversation c, String afterMessageId, int limit) {
+    Future<Long> after = afterMessageId == null || afterMessageId.isEmpty() ? Future.succeededFuture(0L)
+        : store.messageSeq(c.tenantId(), c.id(), afterMessageId).compose(seq -> seq != null
+            ? Future.succeededFuture(seq)
+            : Future.failedFuture(AppError.invalid("invalid_after", "after is not a message of this conversation.")));
+    return after.compose(seq -> store.messages(c.tenantId(), c.id(), seq, limit));
   }
 
   /**

@@ -1,6 +1,8 @@
 package com.livechat.http;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
@@ -27,8 +29,23 @@ public final class Responses {
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
-    return result
-        .onSuccess(body -> json(ctx, status, body))
-        .onFailure(err -> ErrorMapper.respond(ctx, err));
+    // a future completed on another event loop (a cache filled there, a shared client) must not
+    // write from there: the server runs in strict thread mode, and the write would be refused
+    Context own = Vertx.currentContext();
+    return result.onComplete(ar -> {
+      if (own == null || Vertx.currentContext() == own) {
+        write(ctx, status, ar);
+      } else {
+        own.runOnContext(v -> write(ctx, status, ar));
+      }
+    });
+  }
+
+  private static void write(RoutingContext ctx, int status, io.vertx.core.AsyncResult<JsonObject> ar) {
+    if (ar.succeeded()) {
+      json(ctx, status, ar.result());
+    } else {
+      ErrorMapper.respond(ctx, ar.cause());
+    }
   }
 }

@@ -11,6 +11,7 @@ public final class Readiness {
   private final Pool pool;
   private final ClusterManager clusterManager;
   private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean stopping = new AtomicBoolean();
 
   /** @param clusterManager null when the node runs standalone */
   public Readiness(Pool pool, ClusterManager clusterManager) {
@@ -22,8 +23,16 @@ public final class Readiness {
     started.set(true);
   }
 
+  /** The node is shutting down: from now on it reports itself not ready, so balancers stop sending it traffic. */
+  public void markStopping() {
+    stopping.set(true);
+  }
+
   /** @return null when ready, else why not */
   public Future<String> check() {
+    if (stopping.get()) {
+      return Future.succeededFuture("stopping");
+    }
     if (!started.get()) {
       return Future.succeededFuture("starting");
     }

@@ -175,6 +175,25 @@ final class TenantChannel {
     }
   }
 
+  /**
+   * Closes every socket of the tenant on this node with {@code code}; completes with their number
+   * once each close handshake is over (or failed). The sockets then leave as any closed socket does.
+   */
+  Future<Integer> closeSockets(short code, String reason) {
+    List<Future<Integer>> perLoop = new ArrayList<>();
+    for (LoopGroup group : groups.values()) {
+      Promise<Integer> closed = Promise.promise();
+      group.context.runOnContext(v -> {
+        List<TenantSocket> all = new ArrayList<>(group.dashboards);
+        group.visitors.values().forEach(all::addAll);
+        List<Future<Void>> handshakes = all.stream().map(socket -> socket.close(code, reason)).toList();
+        Future.join(handshakes).onComplete(ar -> closed.complete(all.size()));
+      });
+      perLoop.add(closed.future());
+    }
+    return Future.all(perLoop).map(counts -> counts.<Integer>list().stream().mapToInt(Integer::intValue).sum());
+  }
+
   private void close() {
     if (closed) {
       return;

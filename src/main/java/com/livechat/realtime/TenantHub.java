@@ -7,7 +7,9 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -66,6 +68,28 @@ public final class TenantHub {
         channel.remove(socket);
       }
     });
+  }
+
+  /**
+   * Closes every authenticated socket of this node, dashboards' and visitors', with {@code code} and
+   * {@code reason}: at a graceful shutdown 1012 "service restart", so that clients reconnect (through
+   * the load balancer, to another node) and resume from their lastEventId. Completes with the number
+   * of sockets closed once their close handshakes are over; sockets that authenticate later are
+   * not affected.
+   */
+  public Future<Integer> closeAll(short code, String reason) {
+    if (hubContext == null) {
+      return Future.succeededFuture(0);
+    }
+    Promise<Integer> closed = Promise.promise();
+    hubContext.runOnContext(v -> {
+      List<Future<Integer>> perTenant = new ArrayList<>();
+      channels.values().forEach(channel -> perTenant.add(channel.closeSockets(code, reason)));
+      Future.all(perTenant)
+          .map(counts -> counts.<Integer>list().stream().mapToInt(Integer::intValue).sum())
+          .onComplete(closed);
+    });
+    return closed.future();
   }
 
   /** For tests and metrics: tenants with a channel (and so a consumer) on this node. */

@@ -184,11 +184,14 @@ final class TenantSocket {
     live = true;
   }
 
-  void close(short code, String reason) {
-    if (!closed) {
+  /** Completes once the close handshake is over (at once when the socket was closed already). */
+  Future<Void> close(short code, String reason) {
+    if (closed || ws.isClosed()) {
       closed = true;
-      ws.close(code, reason);
+      return Future.succeededFuture();
     }
+    closed = true;
+    return ws.close(code, reason);
   }
 
   void ping() {

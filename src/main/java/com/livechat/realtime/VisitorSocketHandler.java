@@ -1,5 +1,6 @@
 package com.livechat.realtime;
 
+import com.livechat.auth.VisitorTokens;
 import com.livechat.auth.WidgetTokens;
 import com.livechat.error.AppError;
 import com.livechat.http.RouteGroup;
@@ -19,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * GET /ws/chat (shared/API.md Part 3, "Visitor socket"): an auth message with the widget's id and
- * token and the visitor's session, then only that session's events ({@code message:new}, a reduced
+ * GET /ws/chat (shared/API.md Part 3, "Visitor socket"): an auth message with the widget's id, a
+ * credential (the widget token, or a visitor token of that very session) and the visitor's
+ * session, then only that session's events ({@code message:new}, a reduced
  * {@code conversation:updated}, resumable by lastEventId) and its ephemeral frames (the assistant's
  * reply as it is written, typing); the visitor's own {@code typing} goes to the tenant's
  * dashboards.
@@ -28,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * <p>The widget's allowed origins apply to the upgrade: when the upgrade names the widget
  * ({@code ?widgetId=}), a foreign Origin is refused before the handshake with 403
  * origin_not_allowed; in any case the auth message of a foreign origin closes the socket with 4403.
+ * A tenant that requires visitor tokens refuses the widget token from a browser (an upgrade with
+ * an Origin) with 4401.
  */
 public final class VisitorSocketHandler implements RouteGroup {
 
@@ -37,11 +41,13 @@ public final class VisitorSocketHandler implements RouteGroup {
   private final Sockets sockets;
   private final Vertx vertx;
   private final WidgetCache widgets;
+  private final VisitorTokens visitorTokens;
 
-  public VisitorSocketHandler(Sockets sockets, WidgetCache widgets) {
+  public VisitorSocketHandler(Sockets sockets, WidgetCache widgets, VisitorTokens visitorTokens) {
     this.sockets = sockets;
     this.vertx = sockets.vertx();
     this.widgets = widgets;
+    this.visitorTokens = visitorTokens;
   }
 
   @Override
@@ -76,6 +82,10 @@ public final class VisitorSocketHandler implements RouteGroup {
     }));
   }
 
+  private static SocketSession.Refused invalidToken() {
+    return new SocketSession.Refused(SocketSession.CLOSE_UNAUTHORIZED, "invalid token");
+  }
+
   private void accept(HttpServerRequest request, String origin) {
     Context context = vertx.getOrCreateContext();
     request.toWebSocket()
@@ -83,7 +93,7 @@ public final class VisitorSocketHandler implements RouteGroup {
         .onFailure(err -> LOG.debug("WebSocket upgrade refused: {}", err.getMessage()));
   }
 
-  /** A visitor: a widget token of the widget, a valid session id, an allowed origin. */
+  /** A visitor: a widget token of the widget (or a visitor token of the session), a valid session id, an allowed origin. */
   private final class Visitor implements SocketSession.Protocol {
     private final String origin;
     private String widgetId;
@@ -109,11 +119,16 @@ public final class VisitorSocketHandler implements RouteGroup {
       return widgets.get(widgetId).compose(widget -> admit(widget, token, sessionId));
     }
 
-    /** A token rotated away (its grace period over) or an origin no longer allowed ends the socket. */
+    /**
+     * A widget token rotated away (its grace period over), a widget token once the tenant requires
+     * visitor tokens, or an origin no longer allowed ends the socket (a visitor token's expiry
+     * does, at its time, too).
+     */
     @Override
     public Future<Boolean> stillValid(SocketSession.Admission who) {
       return widgets.get(widgetId).map(widget -> widget != null && widget.originAllowed(origin)
-          && WidgetTokens.liveUntil(widget.tenant(), token, Instant.now()) != WidgetTokens.NO_MATCH);
+          && (VisitorTokens.isVisitorToken(token) ? who.expiresAtMillis() > System.currentTimeMillis()
+              : widgetTokenUntil(widget, token) != WidgetTokens.NO_MATCH));
     }
 
     private Future<SocketSession.Admission> admit(WidgetSnapshot widget, String token, String sessionId) {
@@ -123,12 +138,26 @@ public final class VisitorSocketHandler implements RouteGroup {
       if (!widget.originAllowed(origin)) {
         return Future.failedFuture(new SocketSession.Refused(SocketSession.CLOSE_FORBIDDEN, "origin not allowed"));
       }
-      long until = WidgetTokens.liveUntil(widget.tenant(), token, Instant.now());
-      if (until == WidgetTokens.NO_MATCH) {
-        return Future.failedFuture(new SocketSession.Refused(SocketSession.CLOSE_UNAUTHORIZED, "invalid token"));
+      Future<Long> until;
+      if (VisitorTokens.isVisitorToken(token)) {
+        until = visitorTokens.verify(token).transform(ar -> ar.succeeded()
+            && ar.result().tenantId().equals(widget.tenant().id()) && ar.result().sessionId().equals(sessionId)
+            ? Future.succeededFuture(ar.result().expiresAtMillis()) : Future.failedFuture(invalidToken()));
+      } else {
+        long widgetUntil = widgetTokenUntil(widget, token);
+        until = widgetUntil == WidgetTokens.NO_MATCH ? Future.failedFuture(invalidToken())
+            : Future.succeededFuture(widgetUntil);
       }
-      return Future.succeededFuture(new SocketSession.Admission(widget.tenant().id(), Audience.visitor(sessionId),
-          until, new JsonObject().put("type", "auth:ok").put("sessionId", sessionId)));
+      return until.map(expires -> new SocketSession.Admission(widget.tenant().id(), Audience.visitor(sessionId),
+          expires, new JsonObject().put("type", "auth:ok").put("sessionId", sessionId)));
+    }
+
+    /** Until when the widget token holds for this socket; NO_MATCH also for a browser's in secure mode. */
+    private long widgetTokenUntil(WidgetSnapshot widget, String token) {
+      if (widget.tenant().requireVisitorToken() && origin != null) {
+        return WidgetTokens.NO_MATCH;
+      }
+      return WidgetTokens.liveUntil(widget.tenant(), token, Instant.now());
     }
 
     @Override

@@ -16,13 +16,14 @@ import java.util.regex.Pattern;
 
 /**
  * The body of PUT /api/tenant/config, validated field by field: the widget config that GET
- * /api/widgets/:id/config serves, plus the origins allowed to embed the widget. It replaces the
- * whole config: an absent optional field takes its default. The one exception is
+ * /api/widgets/:id/config serves, plus the origins allowed to embed the widget and whether
+ * browsers must present a visitor token (secure mode; not served in the widget config). It
+ * replaces the whole config: an absent optional field takes its default. The one exception is
  * {@code searchLanguage}, the knowledge base's text-search configuration: it is not part of the
  * widget config (GET /api/tenant shows it beside the config), so an absent one is left unchanged.
  */
 record TenantConfigInput(String name, String assistantId, JsonObject widgetConfig, List<String> allowedOrigins,
-    String searchLanguage) {
+    boolean requireVisitorToken, String searchLanguage) {
 
   static final int NAME_MAX = 100;
   static final int LOGO_MAX = 2048;
@@ -34,7 +35,7 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
 
   // sorted: the order an unknown-field error lists them in
   private static final List<String> FIELDS = List.of("allowedOrigins", "assistantId", "branding", "name",
-      "searchLanguage", "widget");
+      "requireVisitorToken", "searchLanguage", "widget");
   private static final List<String> WIDGET_FIELDS = List.of("position", "primaryColor");
   private static final List<String> BRANDING_FIELDS = List.of("logo");
   private static final Set<String> POSITIONS = Set.of("bottom-right", "bottom-left");
@@ -63,12 +64,13 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
             .put("position", position(widget.getValue("position"))))
         .put("branding", new JsonObject().put("logo", logo(branding.getValue("logo"))));
     return new TenantConfigInput(name, assistantId, config, origins(body.getValue("allowedOrigins")),
-        searchLanguage(body.getValue("searchLanguage")));
+        requireVisitorToken(body.getValue("requireVisitorToken")), searchLanguage(body.getValue("searchLanguage")));
   }
 
   /** The config as PUT takes it and GET /api/tenant shows it; searchLanguage only when it was given. */
   JsonObject toJson() {
-    JsonObject json = widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins));
+    JsonObject json = widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins))
+        .put("requireVisitorToken", requireVisitorToken);
     return searchLanguage == null ? json : json.put("searchLanguage", searchLanguage);
   }
 
@@ -102,6 +104,17 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
     }
     Bodies.onlyFields(json, fields, "invalid_" + field, field + ".");
     return json;
+  }
+
+  /** Absent or null: false (browsers may use the widget token). */
+  private static boolean requireVisitorToken(Object value) {
+    if (value == null) {
+      return false;
+    }
+    if (!(value instanceof Boolean required)) {
+      throw AppError.invalid("invalid_require_visitor_token", "requireVisitorToken must be true or false.");
+    }
+    return required;
   }
 
   /** Case-insensitive; null when absent (the tenant's language is kept). */

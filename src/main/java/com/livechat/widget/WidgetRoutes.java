@@ -1,12 +1,20 @@
 package com.livechat.widget;
 
+import com.livechat.assistant.Assistants;
 import com.livechat.auth.Bearer;
+import com.livechat.auth.VisitorTokens;
 import com.livechat.auth.WidgetTokens;
 import com.livechat.bus.Addresses;
+import com.livechat.chat.ContactExtractor;
+import com.livechat.conversation.Conversation;
+import com.livechat.conversation.Conversations;
+import com.livechat.conversation.LeadFields;
+import com.livechat.conversation.Message;
 import com.livechat.error.AppError;
 import com.livechat.http.Bodies;
 import com.livechat.http.DirectRoute;
 import com.livechat.http.ErrorMapper;
+import com.livechat.http.Paging;
 import com.livechat.http.Responses;
 import com.livechat.http.RouteGroup;
 import com.livechat.http.Sse;
@@ -30,9 +38,15 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.List;
 import java.util.regex.Pattern;
 
-/** The four widget endpoints of shared/API.md Part 1, with their CORS and token checks. */
+/**
+ * The widget endpoints: the four of shared/API.md Part 1, what the embedded widget reads besides
+ * (its assistant, a conversation's messages) and the minting of visitor tokens (secure mode, Part
+ * 7), with their CORS and credential checks. A request's credential is the widget token or a
+ * visitor token; a visitor token binds the request to its session.
+ */
 public final class WidgetRoutes implements RouteGroup, DirectRoute {
 
   /** A visitor session id (shared/API.md Part 1): also what the visitor socket accepts. */
@@ -40,8 +54,17 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
   static final Pattern EVENT = Pattern.compile("[A-Za-z0-9_.:-]{1,64}");
   static final int MESSAGE_MAX_CHARS = 4000;
   static final int METADATA_MAX_BYTES = 4096;
+  static final int USER_EMAIL_MAX = 254;
+  static final int USER_PHONE_MAX = 32;
+  static final int MESSAGE_ID_MAX = 128;
 
   private static final String WIDGET = "widget";
+  private static final String VISITOR = "visitor";
+  private static final String SESSION_RULE = "1-128 characters of A-Z a-z 0-9 _ . -";
+  private static final List<String> ENDPOINTS = List.of("/config", "/chat", "/track", "/voice/start", "/assistant",
+      "/messages", "/visitor-tokens");
+  private static final List<String> MINT_FIELDS = List.of("sessionId", "user");
+  private static final List<String> USER_FIELDS = List.of("email", "name", "phone");
   private static final String WIDGETS_PREFIX = "/api/widgets/";
   private static final String CONFIG_SUFFIX = "/config";
   private static final String BASE = "/api/widgets/:widgetId";
@@ -57,34 +80,49 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
   private final RateLimiters limits;
   private final TrackWriter trackWriter;
   private final VoiceSessions voice;
+  private final Assistants assistants;
+  private final Conversations conversations;
+  private final VisitorTokens visitorTokens;
+  private final ContactExtractor contacts;
   private final BodyHandler body;
   private final DeliveryOptions chatDelivery;
   private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
+  /** What the widget endpoints use besides the widget cache. */
+  public record Collaborators(RateLimiters limits, TrackWriter trackWriter, VoiceSessions voice, Assistants assistants,
+      Conversations conversations, VisitorTokens visitorTokens, ContactExtractor contacts) {}
+
   /** @param chatTimeoutMs how long a chat request waits for the chat verticle's answer */
-  public WidgetRoutes(Vertx vertx, WidgetCache widgets, RateLimiters limits, TrackWriter trackWriter,
-      VoiceSessions voice, BodyHandler body, long chatTimeoutMs) {
+  public WidgetRoutes(Vertx vertx, WidgetCache widgets, Collaborators uses, BodyHandler body, long chatTimeoutMs) {
     this.vertx = vertx;
     this.widgets = widgets;
-    this.limits = limits;
-    this.trackWriter = trackWriter;
-    this.voice = voice;
+    this.limits = uses.limits();
+    this.trackWriter = uses.trackWriter();
+    this.voice = uses.voice();
+    this.assistants = uses.assistants();
+    this.conversations = uses.conversations();
+    this.visitorTokens = uses.visitorTokens();
+    this.contacts = uses.contacts();
     this.body = body;
     this.chatDelivery = new DeliveryOptions().setSendTimeout(chatTimeoutMs);
   }
 
   @Override
   public void mount(Router router) {
-    for (String path : new String[] {"/config", "/chat", "/track", "/voice/start"}) {
+    for (String path : ENDPOINTS) {
       router.options(BASE + path).handler(this::guard).handler(this::preflight);
     }
     router.get(BASE + "/config").handler(this::guard).handler(this::config);
     router.post(BASE + "/chat").handler(body).handler(this::guard).handler(this::chat);
     router.post(BASE + "/track").handler(body).handler(this::guard).handler(this::track);
     router.post(BASE + "/voice/start").handler(body).handler(this::guard).handler(this::voiceStart);
+    router.get(BASE + "/assistant").handler(this::guard).handler(ctx -> Responses.reply(ctx, 200, this::assistant));
+    router.get(BASE + "/messages").handler(this::guard).handler(ctx -> Responses.reply(ctx, 200, this::messages));
+    router.post(BASE + "/visitor-tokens").handler(body).handler(this::guard)
+        .handler(ctx -> Responses.reply(ctx, 200, this::mintVisitorToken));
   }
 
-  /** 404 unknown widget, then 403 foreign origin, then (except preflight) 401 bad token. */
+  /** 404 unknown widget, then 403 foreign origin, then (except preflight) 401 bad credential. */
   private void guard(RoutingContext ctx) {
     Future<WidgetSnapshot> snapshot = widgets.get(ctx.pathParam("widgetId"));
     if (snapshot.isComplete()) {
@@ -101,21 +139,59 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
       ErrorMapper.respond(ctx, snapshot.cause());
       return;
     }
-    AppError denied = admit(ctx.request(), snapshot.result());
+    WidgetSnapshot widget = snapshot.result();
+    HttpServerRequest request = ctx.request();
+    String token = Bearer.token(request);
+    if (request.method() == HttpMethod.OPTIONS || !VisitorTokens.isVisitorToken(token)) {
+      AppError denied = admit(request, widget);
+      if (denied != null) {
+        ErrorMapper.respond(ctx.response(), denied);
+        return;
+      }
+      ctx.put(WIDGET, widget);
+      ctx.next();
+      return;
+    }
+    AppError denied = admitOrigin(request, widget);
     if (denied != null) {
       ErrorMapper.respond(ctx.response(), denied);
       return;
     }
-    ctx.put(WIDGET, snapshot.result());
-    ctx.next();
+    visitorTokens.verify(token).onComplete(ar -> {
+      if (ar.failed() || !ar.result().tenantId().equals(widget.tenant().id())) {
+        ErrorMapper.respond(ctx.response(), invalidToken());
+        return;
+      }
+      ctx.put(WIDGET, widget);
+      ctx.put(VISITOR, ar.result());
+      ctx.next();
+    });
   }
 
   /**
-   * The checks of every widget request, in the order the API fixes: unknown widget (404), origin
-   * outside the allow-list (403), then, except for a preflight, a missing or wrong token (401).
-   * Sets the CORS headers of an admitted request. Returns null when the request may go on.
+   * The checks of every widget request with a widget token (or none), in the order the API fixes:
+   * unknown widget (404), origin outside the allow-list (403), then, except for a preflight, a
+   * missing or wrong token, or a widget token from a browser when the tenant requires visitor
+   * tokens (401). Sets the CORS headers of an admitted request. Returns null when the request may
+   * go on.
    */
   private static AppError admit(HttpServerRequest request, WidgetSnapshot widget) {
+    AppError denied = admitOrigin(request, widget);
+    if (denied != null || request.method() == HttpMethod.OPTIONS) {
+      return denied;
+    }
+    if (!WidgetTokens.matches(widget.tenant(), Bearer.token(request), Instant.now())) {
+      return invalidToken();
+    }
+    if (widget.tenant().requireVisitorToken() && request.getHeader(HttpHeaders.ORIGIN) != null) {
+      return AppError.unauthorized("invalid_widget_token", "This widget requires a visitor token in the browser: "
+          + "the site's server mints one with POST /api/widgets/:widgetId/visitor-tokens.");
+    }
+    return null;
+  }
+
+  /** The first two checks (404 unknown widget, 403 foreign origin), and the CORS headers of an allowed origin. */
+  private static AppError admitOrigin(HttpServerRequest request, WidgetSnapshot widget) {
     if (widget == null) {
       return AppError.notFound("widget_not_found", "No widget has this id.");
     }
@@ -129,10 +205,27 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
           .putHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN)
           .putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSE_HEADERS);
     }
-    if (request.method() != HttpMethod.OPTIONS && !WidgetTokens.matches(widget.tenant(), Bearer.token(request), Instant.now())) {
-      return AppError.unauthorized("invalid_widget_token", "Missing or invalid widget token.");
-    }
     return null;
+  }
+
+  private static AppError invalidToken() {
+    return AppError.unauthorized("invalid_widget_token", "Missing or invalid widget token.");
+  }
+
+  /**
+   * The request's session: {@code given} when it is valid and, for a visitor token, the token's own
+   * (another session → 401 invalid_widget_token).
+   */
+  private static String session(RoutingContext ctx, Object given) {
+    if (!(given instanceof String sessionId) || !SESSION_ID.matcher(sessionId).matches()) {
+      throw AppError.invalid("invalid_session_id", "sessionId " + (given == null ? "is required" : "is invalid")
+          + ": " + SESSION_RULE + ".");
+    }
+    VisitorTokens.Visitor visitor = ctx.get(VISITOR);
+    if (visitor != null && !visitor.sessionId().equals(sessionId)) {
+      throw AppError.unauthorized("invalid_widget_token", "This visitor token is for another session.");
+    }
+    return sessionId;
   }
 
   /**
@@ -155,7 +248,8 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
       return false;
     }
     Future<WidgetSnapshot> snapshot = widgets.get(widgetId);
-    if (!snapshot.succeeded()) {
+    // a visitor token is verified on the routed path
+    if (!snapshot.succeeded() || VisitorTokens.isVisitorToken(Bearer.token(request))) {
       return false;
     }
     AppError denied = admit(request, snapshot.result());
@@ -205,16 +299,19 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
   /** The chat.reply body of a valid request, its rate limits taken; throws the 4xx otherwise. */
   private JsonObject chatRequest(RoutingContext c) {
     WidgetSnapshot widget = c.get(WIDGET);
+    VisitorTokens.Visitor visitor = c.get(VISITOR);
     JsonObject body = Bodies.object(c);
     JsonObject request = new JsonObject()
         .put("tenantId", widget.tenant().id())
-        .put("sessionId", Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -"))
+        .put("sessionId", session(c, body.getValue("sessionId")))
         .put("message", Bodies.requiredText(body, "message", 1, MESSAGE_MAX_CHARS))
         .put("assistantId", Bodies.optionalString(body, "assistantId"))
         .put("conversationId", Bodies.optionalString(body, "conversationId"))
         .put("defaultAssistantId", widget.tenant().defaultAssistantId())
         .putNull("turnId")
-        .put("stream", false);
+        .put("stream", false)
+        // who the tenant's server says the visitor is: into the conversation's contact data
+        .put("user", visitor == null ? null : visitor.user());
     // only a valid message costs a token (a 400 does not), and it stays spent whatever happens next
     limits.takeBoth(RateLimiters.Limit.CHAT_SESSION, widget.tenant().id() + "/" + request.getString("sessionId"),
         RateLimiters.Limit.CHAT_IP, limits.clientKey(c.request()));
@@ -284,7 +381,7 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
     try {
       WidgetSnapshot widget = ctx.get(WIDGET);
       JsonObject body = Bodies.object(ctx);
-      String sessionId = Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -");
+      String sessionId = session(ctx, body.getValue("sessionId"));
       String event = Bodies.required(body, "event", EVENT, "1-64 characters of A-Z a-z 0-9 _ . : -");
       stored = trackWriter.submit(new TrackStore.TrackedEvent(
           widget.tenant().id(), sessionId, event, timestamp(body), metadata(body)));
@@ -301,10 +398,115 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
       WidgetSnapshot widget = c.get(WIDGET);
       JsonObject body = Bodies.object(c);
       String tenantId = widget.tenant().id();
-      String sessionId = Bodies.required(body, "sessionId", SESSION_ID, "1-128 characters of A-Z a-z 0-9 _ . -");
+      String sessionId = session(c, body.getValue("sessionId"));
       String assistantId = Bodies.optionalString(body, "assistantId");
       return voice.start(tenantId, sessionId, assistantId, widget.tenant().defaultAssistantId());
     });
+  }
+
+  /**
+   * GET /assistant: what the widget shows of the assistant that answers (the widget's, or
+   * {@code ?assistantId=}, chosen as chat chooses it): its name, greeting, and whether it takes
+   * calls.
+   */
+  private Future<JsonObject> assistant(RoutingContext ctx) {
+    WidgetSnapshot widget = ctx.get(WIDGET);
+    String requested = ctx.request().getParam("assistantId");
+    return assistants.resolve(widget.tenant().id(), requested == null || requested.isEmpty() ? null : requested,
+            widget.tenant().defaultAssistantId())
+        .map(a -> new JsonObject().put("assistant", new JsonObject()
+            .put("id", a.id())
+            .put("name", a.name())
+            .put("greeting", a.greeting() == null || a.greeting().isBlank() ? null : a.greeting())
+            .put("voice", !a.phoneNumbers().isEmpty())));
+  }
+
+  /**
+   * GET /messages: a page of one of the session's conversations, oldest first, after the message
+   * {@code ?after=}; with the conversation's state as the visitor socket shows it.
+   */
+  private Future<JsonObject> messages(RoutingContext ctx) {
+    WidgetSnapshot widget = ctx.get(WIDGET);
+    HttpServerRequest request = ctx.request();
+    String sessionId = session(ctx, request.getParam("sessionId"));
+    String conversationId = request.getParam("conversationId");
+    if (conversationId == null || conversationId.isEmpty()) {
+      throw AppError.invalid("invalid_conversation_id", "conversationId is required.");
+    }
+    String after = request.getParam("after");
+    if (after != null && after.length() > MESSAGE_ID_MAX) {
+      throw AppError.invalid("invalid_after", "after is not a message of this conversation.");
+    }
+    int limit = Paging.limit(ctx);
+    return conversations.sessionMessages(widget.tenant().id(), sessionId, conversationId, after, limit + 1)
+        .map(thread -> {
+          Conversation c = thread.conversation();
+          return new JsonObject()
+              .put("conversation", new JsonObject().put("id", c.id()).put("status", c.status())
+                  .put("aiEnabled", c.aiEnabled()).put("channel", c.channel()))
+              .mergeIn(Paging.pageAfterId(thread.messages(), limit, Message::toJson, Message::id));
+        });
+  }
+
+  /**
+   * POST /visitor-tokens (secure mode): the tenant's server trades its widget token for a token
+   * bound to one visitor session, carrying who the visitor is. A visitor token cannot mint more.
+   */
+  private Future<JsonObject> mintVisitorToken(RoutingContext ctx) {
+    if (ctx.get(VISITOR) != null) {
+      throw AppError.unauthorized("invalid_widget_token", "Visitor tokens are minted with the widget token.");
+    }
+    WidgetSnapshot widget = ctx.get(WIDGET);
+    JsonObject body = Bodies.object(ctx);
+    Bodies.onlyFields(body, MINT_FIELDS);
+    String sessionId = session(ctx, body.getValue("sessionId"));
+    VisitorTokens.Issued issued = visitorTokens.issue(widget.tenant().id(), sessionId, visitorUser(body.getValue("user")));
+    return Future.succeededFuture(new JsonObject()
+        .put("visitorToken", issued.token())
+        .put("expiresAt", DateTimeFormatter.ISO_INSTANT.format(issued.expiresAt())));
+  }
+
+  /**
+   * The visitor's {@code user}: absent or null is nobody in particular; each field is optional, and
+   * one that is given must be usable (a name of 1 to 200 characters, an email address, a phone
+   * number), stored cleaned as chat stores what a visitor types (email lower-cased, phone E.164).
+   */
+  private JsonObject visitorUser(Object value) {
+    if (value == null) {
+      return new JsonObject();
+    }
+    if (!(value instanceof JsonObject user)) {
+      throw AppError.invalid("invalid_user", "user must be an object with name, email and phone (each optional).");
+    }
+    Bodies.onlyFields(user, USER_FIELDS, "invalid_user", "user.");
+    JsonObject clean = new JsonObject();
+    Object name = user.getValue("name");
+    if (name != null) {
+      String text = name instanceof String s ? s.strip() : "";
+      if (text.isEmpty() || text.codePointCount(0, text.length()) > LeadFields.MAX_STORED_CHARS
+          || text.chars().anyMatch(Character::isISOControl)) {
+        throw AppError.invalid("invalid_user_name", "user.name must be 1 to " + LeadFields.MAX_STORED_CHARS
+            + " characters, without control characters.");
+      }
+      clean.put("name", contacts.clean(new JsonObject().put("name", text)).getString("name"));
+    }
+    putCleaned(clean, user, "email", USER_EMAIL_MAX, "invalid_user_email", "user.email must be an email address.");
+    putCleaned(clean, user, "phone", USER_PHONE_MAX, "invalid_user_phone",
+        "user.phone must be a valid phone number, best in E.164 (+14165550199).");
+    return clean;
+  }
+
+  private void putCleaned(JsonObject clean, JsonObject user, String field, int max, String code, String rule) {
+    Object value = user.getValue(field);
+    if (value == null) {
+      return;
+    }
+    String cleaned = value instanceof String s && s.length() <= max
+        ? contacts.clean(new JsonObject().put(field, s)).getString(field) : null;
+    if (cleaned == null) {
+      throw AppError.invalid(code, rule);
+    }
+    clean.put(field, cleaned);
   }
 
   /** ISO-8601 with an offset; default now. Stored as text, cast by PostgreSQL. */

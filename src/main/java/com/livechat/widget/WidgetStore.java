@@ -14,7 +14,7 @@ import java.util.List;
 public final class WidgetStore {
 
   private static final String TENANT =
-      "SELECT id, name, widget_config, allowed_origins FROM tenants WHERE id = $1";
+      "SELECT id, name, widget_config, allowed_origins, require_visitor_token FROM tenants WHERE id = $1";
   private static final String LIVE_TOKENS =
       "SELECT token_hash, expires_at FROM widget_tokens WHERE tenant_id = $1 "
           + "AND (expires_at IS NULL OR expires_at > now())";
@@ -41,7 +41,7 @@ public final class WidgetStore {
         }
         String[] origins = t.getArrayOfStrings("allowed_origins");
         return new WidgetTenant(t.getString("id"), t.getString("name"), t.getJsonObject("widget_config"),
-            origins == null ? List.of() : Arrays.asList(origins), tokens);
+            origins == null ? List.of() : Arrays.asList(origins), tokens, t.getBoolean("require_visitor_token"));
       });
     });
   }

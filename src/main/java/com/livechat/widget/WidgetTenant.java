@@ -6,14 +6,16 @@ import java.util.List;
 
 /**
  * What the widget endpoints need to know of a tenant: its public widget config, the origins
- * allowed to call it (empty = any) and the hashes of its live widget tokens.
+ * allowed to call it (empty = any), the hashes of its live widget tokens, and whether browsers
+ * must present a visitor token instead of the widget token (secure mode).
  */
 public record WidgetTenant(
     String id,
     String name,
     JsonObject widgetConfig,
     List<String> allowedOrigins,
-    List<TokenHash> tokens) {
+    List<TokenHash> tokens,
+    boolean requireVisitorToken) {
 
   /** @param expiresAt null while the token is current; set once it has been rotated out */
   public record TokenHash(byte[] hash, Instant expiresAt) {}

@@ -23,7 +23,8 @@ class TenantApiTest extends DashboardApiTest {
         .put("assistantId", tenant.defaultAssistantId())
         .put("widget", new JsonObject().put("primaryColor", "#10b981").put("position", "bottom-left"))
         .put("branding", new JsonObject().put("logo", "https://cdn.shop.example/logo.png"))
-        .put("allowedOrigins", new JsonArray().add("https://shop.example").add("http://localhost:3000"));
+        .put("allowedOrigins", new JsonArray().add("https://shop.example").add("http://localhost:3000"))
+        .put("requireVisitorToken", false);
   }
 
   private Api.Response putConfig(Object body) {
@@ -53,8 +54,11 @@ class TenantApiTest extends DashboardApiTest {
     assertThat(t.getString("plan")).isEqualTo("free");
     JsonObject config = t.getJsonObject("config");
     assertThat(config.getJsonArray("allowedOrigins")).isEmpty();
+    assertThat(config.getBoolean("requireVisitorToken")).isFalse();
     JsonObject served = widgetConfig(tenant.widgetToken()).json().getJsonObject("config");
+    // the origins and secure mode are the server's business, not part of the public config
     config.remove("allowedOrigins");
+    config.remove("requireVisitorToken");
     assertThat(config).isEqualTo(served);
   }
 
@@ -83,6 +87,7 @@ class TenantApiTest extends DashboardApiTest {
     assertThat(after.header("access-control-allow-origin")).isEqualTo("https://shop.example");
     JsonObject expected = fullConfig();
     expected.remove("allowedOrigins");
+    expected.remove("requireVisitorToken");
     assertThat(after.json().getJsonObject("config")).isEqualTo(expected);
     assertError(widgetConfig(tenant.widgetToken(), "Origin", "https://anything.example"), 403, "origin_not_allowed");
     assertThat(widgetConfig(tenant.widgetToken(), "Origin", "http://localhost:3000").status()).isEqualTo(200);
@@ -101,7 +106,8 @@ class TenantApiTest extends DashboardApiTest {
         .putNull("assistantId")
         .put("widget", new JsonObject().put("primaryColor", "#3B82F6").put("position", "bottom-right"))
         .put("branding", new JsonObject().putNull("logo"))
-        .put("allowedOrigins", new JsonArray()));
+        .put("allowedOrigins", new JsonArray())
+        .put("requireVisitorToken", false));
     // no assistant configured: the widget says so
     Api.Response chat = api.post("/api/widgets/" + tenant.id() + "/chat",
         new JsonObject().put("sessionId", "s1").put("message", "hi"), "Authorization", Api.bearer(tenant.widgetToken()));
