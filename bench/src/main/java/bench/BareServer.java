@@ -50,6 +50,19 @@ import java.util.concurrent.atomic.AtomicLong;
  *       /v1/stats answers how many completions it served, how many of them offered tools and
  *       carried knowledge passages in their system prompt, how many are waiting now, and the most
  *       that waited at once since the previous GET /v1/stats (reading it starts a new interval).
+ *   <li>{@code openai-stream}: the same fake provider, streaming. A request with {@code "stream":
+ *       true} is answered at once with 200 {@code text/event-stream} and OpenAI's chunks: a role
+ *       chunk ({@code delta: {"role": "assistant", "content": ""}}) right away, the first content
+ *       token ({@code "tok1 "}) {@code --first-token-ms} (200) after the request's body arrived,
+ *       then one token every {@code --gap-ms} (20) up to {@code --tokens} (20), and right after
+ *       the last one a {@code finish_reason: "stop"} chunk, a usage chunk ({@code choices: []}) and
+ *       {@code data: [DONE]}. One Vert.x periodic timer per stream, every chunk a pre-encoded
+ *       buffer: it stands for a remote provider and should cost little. With {@code --stamp
+ *       true} each token is {@code tok<n>:<request arrival>:<write time> } (System.nanoTime(),
+ *       the machine's monotonic clock), so that a client can split its wait into the way to the
+ *       provider and each token's way back. A request without {@code
+ *       stream} gets the plain completion once the last token would have been sent. The stats also
+ *       count the streamed answers ({@code streamed}) and the streams the client cut ({@code cut}).
  * </ul>
  */
 public final class BareServer {
@@ -82,12 +95,40 @@ public final class BareServer {
   static final AtomicLong REFUSED = new AtomicLong();
   static final AtomicLong IN_FLIGHT = new AtomicLong();
   static final AtomicLong MAX_IN_FLIGHT = new AtomicLong();
+  static final AtomicLong STREAMED = new AtomicLong();
+  static final AtomicLong CUT = new AtomicLong();
   static final AtomicBoolean RECORDED = new AtomicBoolean();
+
+  /** One streamed chunk as OpenAI frames it: {@code data: <chat.completion.chunk>} and a blank line. */
+  static Buffer chunk(JsonObject choice, JsonObject usage) {
+    JsonObject c = new JsonObject().put("id", "chatcmpl-bench").put("object", "chat.completion.chunk")
+        .put("created", 1_700_000_000L).put("model", "bench-model")
+        .put("choices", choice == null ? new io.vertx.core.json.JsonArray() : new io.vertx.core.json.JsonArray().add(choice));
+    if (usage != null) {
+      c.put("usage", usage);
+    }
+    return Buffer.buffer("data: " + c.encode() + "\n\n");
+  }
+
+  static final Buffer ROLE_CHUNK = chunk(new JsonObject().put("index", 0)
+      .put("delta", new JsonObject().put("role", "assistant").put("content", "")).putNull("finish_reason"), null);
+
+  /** The finish chunk, the usage chunk and [DONE], written together after the last token. */
+  static Buffer endChunks(int tokens) {
+    return chunk(new JsonObject().put("index", 0).put("delta", new JsonObject()).put("finish_reason", "stop"), null)
+        .appendBuffer(chunk(null, new JsonObject().put("prompt_tokens", 420).put("completion_tokens", tokens)
+            .put("total_tokens", 420 + tokens)))
+        .appendString("data: [DONE]\n\n");
+  }
 
   public static void main(String[] args) throws Exception {
     String mode = null;
     long delayMs = 200;
     String recordFile = null;
+    long firstTokenMs = 200;
+    int tokens = 20;
+    long gapMs = 20;
+    boolean stamp = false;
     int port = 0;
     int pgPort = 0;
     int poolSize = 32;
@@ -109,6 +150,10 @@ public final class BareServer {
         case "--body-file" -> bodyFile = Path.of(v);
         case "--delay-ms" -> delayMs = Long.parseLong(v);
         case "--record-file" -> recordFile = v;
+        case "--first-token-ms" -> firstTokenMs = Long.parseLong(v);
+        case "--tokens" -> tokens = Integer.parseInt(v);
+        case "--gap-ms" -> gapMs = Long.parseLong(v);
+        case "--stamp" -> stamp = Boolean.parseBoolean(v);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -124,12 +169,14 @@ public final class BareServer {
               .setPreparedStatementCacheMaxSize(512))
           .using(vertx)
           .build();
-    } else if (!"static".equals(mode) && !"parse".equals(mode) && !"ws".equals(mode) && !"openai".equals(mode)) {
-      throw new IllegalArgumentException("--mode static|parse|insert|ws|openai");
+    } else if (!"static".equals(mode) && !"parse".equals(mode) && !"ws".equals(mode) && !"openai".equals(mode)
+        && !"openai-stream".equals(mode)) {
+      throw new IllegalArgumentException("--mode static|parse|insert|ws|openai|openai-stream");
     }
-    if (delayMs < 1) {
-      throw new IllegalArgumentException("--delay-ms must be at least 1");
+    if (delayMs < 1 || firstTokenMs < 1 || gapMs < 1 || tokens < 1) {
+      throw new IllegalArgumentException("--delay-ms, --first-token-ms, --gap-ms and --tokens must be at least 1");
     }
+    Stream stream = new Stream(firstTokenMs, tokens, gapMs, stamp);
     int instances = Runtime.getRuntime().availableProcessors();
     Pool p = pool;
     String t = tenant;
@@ -138,11 +185,13 @@ public final class BareServer {
     boolean st = strict;
     long delay = delayMs;
     String record = recordFile;
-    vertx.deployVerticle(() -> new Http(m, listen, headers, body, p, t, st, delay, record),
+    vertx.deployVerticle(() -> new Http(m, listen, headers, body, p, t, st, delay, record, stream),
             new DeploymentOptions().setInstances(instances))
         .await();
     System.out.printf("bare server (%s%s) listening on 127.0.0.1:%d with %d instance(s)%n", mode,
-        "openai".equals(mode) ? ", answers after " + delayMs + " ms" : "", port, instances);
+        "openai".equals(mode) ? ", answers after " + delayMs + " ms"
+            : "openai-stream".equals(mode) ? ", first token after " + firstTokenMs + " ms, then " + (tokens - 1)
+                + " more " + gapMs + " ms apart" : "", port, instances);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
   }
 
@@ -156,9 +205,11 @@ public final class BareServer {
     private final boolean strict;
     private final long delayMs;
     private final String recordFile;
+    private final Stream stream;
 
     Http(String mode, int port, List<Header> headers, Buffer body, Pool pool, String tenant, boolean strict,
-        long delayMs, String recordFile) {
+        long delayMs, String recordFile, Stream stream) {
+      this.stream = stream;
       this.delayMs = delayMs;
       this.recordFile = recordFile;
       this.mode = mode;
@@ -203,7 +254,7 @@ public final class BareServer {
           });
         }
         case "static" -> answer(req);
-        case "openai" -> completion(req);
+        case "openai", "openai-stream" -> completion(req);
         case "parse" -> req.body().onSuccess(buf -> {
           JsonObject json = buf.toJsonObject();
           if (json.getString("sessionId") == null || json.getString("event") == null) {
@@ -230,6 +281,7 @@ public final class BareServer {
         req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(new JsonObject()
             .put("completions", COMPLETIONS.get()).put("withTools", WITH_TOOLS.get())
             .put("withKnowledge", WITH_KNOWLEDGE.get()).put("refused", REFUSED.get())
+            .put("streamed", STREAMED.get()).put("cut", CUT.get())
             .put("inFlight", IN_FLIGHT.get()).put("maxInFlight", MAX_IN_FLIGHT.getAndSet(IN_FLIGHT.get())).encode());
         return;
       }
@@ -263,11 +315,44 @@ public final class BareServer {
         }
         COMPLETIONS.incrementAndGet();
         MAX_IN_FLIGHT.accumulateAndGet(IN_FLIGHT.incrementAndGet(), Math::max);
-        vertx.setTimer(delayMs, id -> {
+        boolean streaming = "openai-stream".equals(mode);
+        if (streaming && Boolean.TRUE.equals(json.getValue("stream"))) {
+          streamed(req);
+          return;
+        }
+        vertx.setTimer(streaming ? stream.lastTokenMs() : delayMs, id -> {
           IN_FLIGHT.decrementAndGet();
           req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(COMPLETION);
         });
       }).onFailure(err -> req.response().setStatusCode(500).end());
+    }
+
+    /** The chunks of {@link Stream}, each from the stream's one periodic timer; a cut stream stops it. */
+    private void streamed(HttpServerRequest req) {
+      STREAMED.incrementAndGet();
+      var response = req.response().setChunked(true)
+          .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream")
+          .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+      response.write(ROLE_CHUNK);
+      long arrived = System.nanoTime();
+      int[] sent = {0};
+      long timer = vertx.setPeriodic(stream.firstTokenMs(), stream.gapMs(), id -> {
+        if (response.closed()) {
+          return;
+        }
+        response.write(stream.token(sent[0]++, arrived));
+        if (sent[0] == stream.tokens()) {
+          vertx.cancelTimer(id);
+          IN_FLIGHT.decrementAndGet();
+          response.end(stream.end());
+        }
+      });
+      response.closeHandler(v -> {
+        if (sent[0] < stream.tokens() && vertx.cancelTimer(timer)) {
+          CUT.incrementAndGet();
+          IN_FLIGHT.decrementAndGet();
+        }
+      });
     }
 
     private static void refuse(HttpServerRequest req, String message) {
@@ -283,6 +368,49 @@ public final class BareServer {
         response.putHeader(h.name(), h.value());
       }
       response.end(body);
+    }
+  }
+
+  /** The timing and the pre-encoded chunks of a streamed answer ({@code openai-stream}). */
+  record Stream(long firstTokenMs, int tokens, long gapMs, boolean stamp, Buffer[] tokenChunks, Buffer end,
+      String[] stampedFrame) {
+    Stream(long firstTokenMs, int tokens, long gapMs, boolean stamp) {
+      this(firstTokenMs, tokens, gapMs, stamp, tokenChunks(tokens), endChunks(tokens), splitTokenFrame());
+    }
+
+    /**
+     * Token i (from 0). With {@code --stamp true} its text is {@code tok<i+1>:<arrived>:<now> }: the
+     * System.nanoTime() at which the request had arrived and at which this token is written. On
+     * Linux that clock (CLOCK_MONOTONIC) is the same in every process of the machine, so a client
+     * on it can tell how long the request took to get here and each token to get to it.
+     */
+    Buffer token(int i, long arrived) {
+      if (!stamp) {
+        return tokenChunks[i];
+      }
+      return Buffer.buffer(stampedFrame[0] + "tok" + (i + 1) + ":" + arrived + ":" + System.nanoTime() + " " + stampedFrame[1]);
+    }
+
+    /** A token chunk's bytes before and after its content. */
+    private static String[] splitTokenFrame() {
+      String marker = "@@TOKEN@@";
+      String whole = chunk(new JsonObject().put("index", 0).put("delta", new JsonObject().put("content", marker))
+          .putNull("finish_reason"), null).toString();
+      int at = whole.indexOf(marker);
+      return new String[] {whole.substring(0, at), whole.substring(at + marker.length())};
+    }
+
+    long lastTokenMs() {
+      return firstTokenMs + (tokens - 1) * gapMs;
+    }
+
+    private static Buffer[] tokenChunks(int tokens) {
+      Buffer[] out = new Buffer[tokens];
+      for (int i = 0; i < tokens; i++) {
+        out[i] = chunk(new JsonObject().put("index", 0).put("delta", new JsonObject().put("content", "tok" + (i + 1) + " "))
+            .putNull("finish_reason"), null);
+      }
+      return out;
     }
   }
 
