@@ -212,6 +212,17 @@ class VisitorSocketTest {
   }
 
   @Test
+  void aVisitorPingGetsAPongAndUnknownMessagesAreIgnored() {
+    Tenant t = signup();
+    try (WsClient visitor = WsClient.visitor(port(0), t.id(), t.widgetToken(), "sess-ping", null)) {
+      visitor.send(new JsonObject().put("type", "something-new"));
+      visitor.send(new JsonObject().put("type", "ping"));
+      assertThat(visitor.next(5)).isEqualTo(new JsonObject().put("type", "pong"));
+      assertThat(visitor.isClosed()).isFalse();
+    }
+  }
+
+  @Test
   void theAuthMessageIsChecked() {
     Tenant t = signup();
     assertThat(refusal(t.id(), "wt_wrong", "sess")).isEqualTo((short) 4401);
