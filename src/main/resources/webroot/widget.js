@@ -205,6 +205,9 @@
   const ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z';
   const ICON_CLOSE = 'M6 6l12 12M18 6L6 18';
   const ICON_SEND = 'M3 20l18-8L3 4v6l12 2-12 2z';
+  const ICON_MIC = 'M12 14a3 3 0 0 0 3-3V5a3 3 0 0 0-6 0v6a3 3 0 0 0 3 3zm5-3a5 5 0 0 1-10 0H5a7 7 0 0 0 6 6.92V21h2v-3.08A7 7 0 0 0 19 11h-2z';
+  const ICON_MIC_OFF = 'M19 11h-2a5 5 0 0 1-.6 2.4l1.5 1.5A7 7 0 0 0 19 11zM15 11V5a3 3 0 0 0-5.9-.8L15 10.1V11zM4.3 3 3 4.3l6 6V11a3 3 0 0 0 4.5 2.6l1.6 1.6A5 5 0 0 1 7 11H5a7 7 0 0 0 6 6.9V21h2v-3.1a7 7 0 0 0 3.5-1.4l3.2 3.2 1.3-1.3z';
+  const ICON_HANGUP = 'M12 9c-1.6 0-3.15.25-4.6.72v3.1a1 1 0 0 1-.56.9 11.5 11.5 0 0 0-2.66 1.85 1 1 0 0 1-1.41 0L.29 13.08a1 1 0 0 1 0-1.41A16.9 16.9 0 0 1 12 7c4.57 0 8.72 1.8 11.71 4.67a1 1 0 0 1 0 1.41l-2.48 2.48a1 1 0 0 1-1.41 0 11.3 11.3 0 0 0-2.67-1.85 1 1 0 0 1-.56-.9v-3.1A15 15 0 0 0 12 9z';
   const ICON_PHONE = 'M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.45.57 3.57a1 1 0 0 1-.25 1z';
 
   /** Text with http(s) links made clickable; everything else stays text nodes. */
@@ -267,8 +270,27 @@ svg{width:20px;height:20px;fill:currentColor;stroke:currentColor;stroke-width:0}
 .hbtn:hover{background:rgba(255,255,255,.16)}
 .hbtn:focus-visible{outline:2px solid var(--on);outline-offset:-2px}
 .hbtn .x{fill:none;stroke-width:2.2;stroke-linecap:round}
-.callbar{padding:8px 16px;background:#F3F4F6;border-bottom:1px solid #E5E7EB;font-size:13px;flex:none}
+.callbar{display:flex;align-items:center;flex-wrap:wrap;gap:6px 10px;padding:8px 12px 8px 16px;background:#F3F4F6;
+  border-bottom:1px solid #E5E7EB;font-size:13px;flex:none;min-height:46px}
 .callbar a{color:inherit;font-weight:650}
+.call-number{flex:1;min-width:0;white-space:nowrap}
+.call-state{flex:1;min-width:0;font-weight:600;display:flex;align-items:center;gap:6px}
+.call-state[data-state=connected]::before{content:"";width:8px;height:8px;border-radius:50%;background:#16A34A;flex:none;
+  animation:lc-pulse 1.6s ease-in-out infinite}
+.call-state[data-state=calling]::before{content:"";width:8px;height:8px;border-radius:50%;background:#F59E0B;flex:none;
+  animation:lc-pulse .8s ease-in-out infinite}
+@keyframes lc-pulse{50%{opacity:.35}}
+.call-timer{font-weight:400;color:#4B5563;font-variant-numeric:tabular-nums}
+.cbtn{display:inline-flex;align-items:center;gap:6px;height:30px;padding:0 12px;border-radius:15px;background:#fff;
+  border:1px solid #D1D5DB;font-size:13px;font-weight:600;white-space:nowrap}
+.cbtn:hover{background:#F9FAFB}
+.cbtn svg{width:16px;height:16px}
+.cbtn.primary{background:var(--p);color:var(--on);border-color:transparent}
+.cbtn.icon-only{width:30px;padding:0;justify-content:center}
+.cbtn[aria-pressed=true]{background:#111827;color:#fff;border-color:#111827}
+.cbtn.hangup{background:#DC2626;color:#fff;border-color:#DC2626}
+.cbtn.hangup:hover{background:#B91C1C}
+.cbtn:disabled{opacity:.55;cursor:default}
 .list{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:8px;background:#fff;
   overscroll-behavior:contain}
 .msg{max-width:82%;padding:8px 12px;border-radius:16px;white-space:pre-wrap;overflow-wrap:anywhere;
@@ -280,6 +302,10 @@ svg{width:20px;height:20px;fill:currentColor;stroke:currentColor;stroke-width:0}
 .msg[data-role=agent]::before{content:"Agent";display:block;font-size:11px;font-weight:650;color:#047857}
 .msg[data-role=system]{align-self:center;background:none;color:#6B7280;font-size:12.5px;text-align:center;
   max-width:95%;padding:2px 8px}
+.msg[data-call=marker]{align-self:stretch;max-width:none;display:flex;align-items:center;gap:10px;font-weight:600;
+  color:#4B5563;margin:4px 0}
+.msg[data-call=marker]::before,.msg[data-call=marker]::after{content:"";flex:1;border-top:1px solid #E5E7EB}
+.msg[data-interrupted]{opacity:.8}
 .msg[data-failed]{opacity:.65}
 .msg[data-failed]::after{content:" \\B7  not sent";font-size:11px}
 .msg[data-streaming=true]::after{content:"\\258D";display:inline-block;margin-left:1px;opacity:.6;
@@ -345,7 +371,7 @@ textarea:focus-visible{outline:2px solid var(--p);outline-offset:0;border-color:
       logoUrl ? h('img', { class: 'logo', src: logoUrl, alt: '', referrerpolicy: 'no-referrer' }) : null,
       h('div', { class: 'titles' }, title, sub),
       closeButton);
-    const callbar = h('div', { class: 'callbar', hidden: true });
+    const callbar = h('div', { class: 'callbar', 'data-lc': 'callbar', role: 'group', 'aria-label': 'Call', hidden: true });
     const list = h('div', { class: 'list', 'data-lc': 'messages', role: 'log', 'aria-live': 'polite', 'aria-label': 'Messages' });
     const typing = h('div', { class: 'typing', 'data-lc': 'typing', 'aria-live': 'polite', hidden: true });
     const handoff = h('div', { class: 'handoff', 'data-lc': 'handoff', role: 'status', hidden: true, text: "You're now chatting with a person" });
@@ -520,6 +546,7 @@ textarea:focus-visible{outline:2px solid var(--p);outline-offset:0;border-color:
 
   function applyConversation(c) {
     if (!c) return;
+    if (c.channel === 'voice') { voiceConversations.add(c.id); return; } // a call is not the chat
     if (!st.conversationId && busy) { early.push({ type: 'conversation:updated', data: c }); return; }
     if (c.id !== st.conversationId) return;
     if (typeof c.aiEnabled === 'boolean') ui.handoff.hidden = c.aiEnabled;
@@ -561,6 +588,8 @@ textarea:focus-visible{outline:2px solid var(--p);outline-offset:0;border-color:
   function incoming(m) {
     // the server's system notes (e.g. "handed over") are written for agents; the handoff notice says it here
     if (!m || !m.id || typeof m.content !== 'string' || m.role === 'system') return;
+    if (callHolds(m, 'message:new')) return;
+    if (call && m.conversationId === call.conversationId) { callIncoming(call, m); return; }
     if (voiceConversations.has(m.conversationId)) return;
     if (!st.conversationId) {
       if (busy) { early.push({ type: 'message:new', data: m }); return; }
@@ -747,7 +776,25 @@ textarea:focus-visible{outline:2px solid var(--p);outline-offset:0;border-color:
   }
 
   // ---------------------------------------------------------------- voice
-  const voiceConversations = new Set();
+  /*
+   * The call button leases a number (voice/start) and shows it with a tel: link. Where the browser
+   * can both recognise and synthesise speech, the call bar also offers a call in the browser: the
+   * relay protocol of the carrier's ConversationRelay over /ws/voice (shared/API.md Part 4), with
+   * this browser as the carrier: each final transcript goes up as a `prompt`, each `text` token
+   * comes down and is spoken in order, talking over a reply sends `interrupt` with what was heard.
+   * The call's transcript shows in the message list between "Call started" and "Call ended"; the
+   * durable lines come over /ws/chat like the chat's (message:new, message:updated).
+   */
+  const voiceConversations = new Set(); // calls of this session: their messages are not the chat's
+  const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
+  const canCallInBrowser = () => typeof Recognition === 'function' && !!window.speechSynthesis &&
+    typeof window.SpeechSynthesisUtterance === 'function' && typeof window.WebSocket === 'function';
+  // the assistant's language (auth:ok) once the call is connected, the page's before
+  const speechLang = (c) => (c && c.lang) || document.documentElement.lang || navigator.language || 'en-US';
+  let lease = null;  // {number, conversationId, assistantId} of the last voice/start
+  let call = null;   // the in-browser call, kept once ended for its late updates
+  let callUi = null;
+
   async function startCall() {
     const b = ui.callButton;
     b.disabled = true;
@@ -757,15 +804,458 @@ textarea:focus-visible{outline:2px solid var(--p);outline-offset:0;border-color:
       const body = await readJson(res);
       const number = body && body.phoneNumber;
       if (typeof number !== 'string' || !/^\+[0-9]{6,15}$/.test(number)) { system('No phone number is available right now.'); return; }
-      if (body.conversationId) voiceConversations.add(body.conversationId);
-      ui.callbar.textContent = '';
-      ui.callbar.append('Call us: ', h('a', { 'data-lc': 'call', href: 'tel:' + number, text: number }));
-      ui.callbar.hidden = false;
+      if (typeof body.conversationId === 'string') voiceConversations.add(body.conversationId);
+      lease = {
+        number,
+        conversationId: typeof body.conversationId === 'string' ? body.conversationId : null,
+        assistantId: typeof body.assistantId === 'string' ? body.assistantId : null,
+      };
+      renderCallbar();
+      (callUi.browser.hidden ? callUi.link : callUi.browser).focus();
     } catch (e) {
       system("Couldn't reach the chat. Check your connection and try again.");
     } finally {
       b.disabled = false;
     }
+  }
+
+  function buildCallbar() {
+    const link = h('a', { 'data-lc': 'call' });
+    const number = h('span', { class: 'call-number' }, 'Call us: ', link);
+    const browser = h('button', {
+      type: 'button', class: 'cbtn primary', 'data-lc': 'call-browser', onclick: callInBrowser,
+    }, icon(ICON_MIC), h('span', { text: 'Call in browser' }));
+    const state = h('span', { class: 'call-state', 'data-lc': 'call-state', role: 'status', 'aria-live': 'polite' });
+    const timer = h('span', { class: 'call-timer', 'data-lc': 'call-timer', 'aria-hidden': 'true' });
+    const mute = h('button', {
+      type: 'button', class: 'cbtn icon-only', 'data-lc': 'call-mute', 'aria-pressed': 'false',
+      'aria-label': 'Mute microphone', title: 'Mute', onclick: toggleMute,
+    }, icon(ICON_MIC));
+    const hangup = h('button', {
+      type: 'button', class: 'cbtn hangup', 'data-lc': 'call-hangup', 'aria-label': 'Hang up', onclick: () => hangUp(),
+    }, icon(ICON_HANGUP), h('span', { text: 'Hang up' }));
+    state.append(timer);
+    ui.callbar.textContent = '';
+    ui.callbar.append(number, state, browser, mute, hangup);
+    callUi = { number, link, browser, state, timer, mute, hangup };
+  }
+
+  /** The call bar for the lease and the call's state: the number, or the call's controls. */
+  function renderCallbar() {
+    if (!ui) return;
+    if (!callUi) buildCallbar();
+    const c = call;
+    const active = !!c && c.state !== 'ended';
+    ui.callbar.hidden = !lease && !active;
+    if (lease) {
+      callUi.link.href = 'tel:' + lease.number;
+      callUi.link.textContent = lease.number;
+    }
+    callUi.number.hidden = active || !lease;
+    callUi.browser.hidden = active || !lease || !canCallInBrowser();
+    callUi.mute.hidden = !active || c.state !== 'connected';
+    callUi.hangup.hidden = !active;
+    callUi.state.hidden = !active;
+    if (active) {
+      callUi.state.setAttribute('data-state', c.state);
+      setStateText(c.state === 'calling' ? 'Calling…' : c.muted ? 'Connected · muted' : 'Connected');
+      callUi.mute.setAttribute('aria-pressed', String(c.muted));
+      callUi.mute.setAttribute('aria-label', c.muted ? 'Unmute microphone' : 'Mute microphone');
+      callUi.mute.title = c.muted ? 'Unmute' : 'Mute';
+      callUi.mute.replaceChildren(icon(c.muted ? ICON_MIC_OFF : ICON_MIC));
+      tickTimer();
+    }
+  }
+  function setStateText(text) {
+    const node = callUi.state.firstChild;
+    if (node && node.nodeType === 3) { if (node.data !== text) node.data = text; }
+    else callUi.state.prepend(text);
+  }
+  function tickTimer() {
+    const c = call;
+    callUi.timer.textContent = c && c.state === 'connected' ? ' ' + duration(Date.now() - c.startedAt) : '';
+  }
+  const duration = (ms) => {
+    const s = Math.max(0, Math.round(ms / 1000));
+    return Math.floor(s / 60) + ':' + String(s % 60).padStart(2, '0');
+  };
+
+  function callInBrowser() {
+    if ((call && call.state !== 'ended') || !canCallInBrowser()) return;
+    ensureSession();
+    connect();
+    const c = {
+      state: 'calling', ws: null, conversationId: null, muted: false, startedAt: 0, timer: 0,
+      replies: [],    // the assistant's lines: {el, id, durable, text, heard, local, done, interrupted, updated}
+      reply: null,    // the reply whose tokens are coming in
+      said: [],       // the caller's lines not yet tied to a stored message: {text, el}
+      speech: [],     // utterances queued or being spoken: {text, reply, started, charIndex, cancelled}
+      held: [],       // /ws/chat frames that came before auth:ok told the call's conversation
+      queued: [],     // prompts said before auth:ok
+      dropping: false, recognition: null, listening: false, restarts: 0,
+    };
+    call = c;
+    voiceStarted(c);
+    const url = new URL('/ws/voice', base);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('widgetId', widgetId);
+    let s;
+    try { s = new WebSocket(url.href); } catch (e) { endCall(c, 'The call could not be started.'); return; }
+    c.ws = s;
+    s.onopen = () => {
+      const auth = { type: 'auth', widgetId, token, sessionId: st.sessionId };
+      if (lease && lease.assistantId) auth.assistantId = lease.assistantId;
+      s.send(JSON.stringify(auth));
+    };
+    s.onmessage = (e) => {
+      if (c.state === 'ended') return;
+      let f;
+      try { f = JSON.parse(e.data); } catch (err) { return; }
+      if (f && typeof f.type === 'string') voiceFrame(c, f);
+    };
+    s.onclose = (e) => {
+      if (c.state === 'ended') return;
+      endCall(c, closeReason(e.code, c.state));
+    };
+    listen(c); // now, in the click: the browser asks for the microphone at once
+    renderCallbar();
+    callUi.hangup.focus();
+  }
+
+  /** What the visitor reads when the server closes the call's socket. */
+  function closeReason(code, state) {
+    if (code === 4401) return 'The call could not be authorised.';
+    if (code === 4403) return 'Calls are not allowed from this site.';
+    if (code === 4400) return 'The call could not be started.';
+    if (code === 1000 && state === 'connected') return null;
+    return state === 'calling' ? "Couldn't connect the call. Please try again." : 'The call was cut off.';
+  }
+
+  function sendVoice(c, f) {
+    if (c.ws && c.ws.readyState === 1) c.ws.send(JSON.stringify(f));
+  }
+
+  function voiceFrame(c, f) {
+    switch (f.type) {
+      case 'auth:ok': {
+        if (c.state !== 'calling') break;
+        c.state = 'connected';
+        c.startedAt = Date.now();
+        c.conversationId = typeof f.conversationId === 'string' ? f.conversationId : (lease && lease.conversationId);
+        if (typeof f.language === 'string' && f.language && f.language !== speechLang(c)) {
+          c.lang = f.language;
+          // recognition started in the click, in the page's language: it starts again in the assistant's
+          if (c.recognition) { c.recognition.lang = c.lang; try { c.recognition.stop(); } catch (e) { /* not listening */ } }
+        }
+        if (c.conversationId) voiceConversations.add(c.conversationId);
+        c.timer = setInterval(tickTimer, 1000);
+        const queued = c.queued;
+        c.queued = [];
+        queued.forEach((q) => sendVoice(c, q));
+        const held = c.held;
+        c.held = [];
+        held.forEach((x) => (x.type === 'message:updated' ? updated(x.data) : incoming(x.data)));
+        renderCallbar();
+        break;
+      }
+      case 'text':
+        if (c.state === 'connected') onToken(c, typeof f.token === 'string' ? f.token : '', f.last === true);
+        break;
+      case 'end':
+        onEnd(c, f.handoffData);
+        break;
+      default: // frame types this version does not know are ignored
+    }
+  }
+
+  // ---- what the caller hears
+  function onToken(c, text, last) {
+    if (c.dropping) {
+      // the rest of a reply the caller talked over, still on its way: not wanted any more
+      if (last) c.dropping = false;
+      return;
+    }
+    let r = c.reply;
+    if (!r && text) {
+      // a line already shown from its stored message (it came over /ws/chat first) is this reply
+      r = c.replies.find((x) => !x.local && x.id && similar(x.durable, text)) || null;
+      if (r) { r.local = true; r.done = false; }
+      else {
+        r = { el: callBubble('assistant', '', null, true), id: null, durable: null, text: '', heard: '', local: true, done: false };
+        c.replies.push(r);
+      }
+      c.reply = r;
+    }
+    if (!r) return;
+    if (text) {
+      r.text += text;
+      if (r.durable == null) appendDelta(r.el, text);
+      speak(c, r, text);
+    }
+    if (last) {
+      r.done = true;
+      c.reply = null;
+      r.el.removeAttribute('data-streaming');
+      fillText(r.el, r.durable != null ? r.durable : r.text);
+    }
+  }
+
+  function speak(c, r, text) {
+    if (!text.trim()) return;
+    const u = new SpeechSynthesisUtterance(text);
+    u.lang = speechLang(c);
+    const item = { u, text, reply: r, started: false, charIndex: -1, cancelled: false };
+    u.onstart = () => { item.started = true; };
+    u.onboundary = (e) => { if (typeof e.charIndex === 'number') item.charIndex = e.charIndex; };
+    u.onend = u.onerror = () => {
+      const i = c.speech.indexOf(item);
+      if (i < 0) return;
+      c.speech.splice(i, 1);
+      if (!item.cancelled && r) r.heard += text;
+    };
+    c.speech.push(item); // a reference kept until it ends: some browsers drop the events of a collected utterance
+    window.speechSynthesis.speak(u);
+  }
+
+  function silence(c) {
+    c.speech.forEach((i) => { i.cancelled = true; });
+    c.speech = [];
+    try { window.speechSynthesis.cancel(); } catch (e) { /* nothing to cancel */ }
+  }
+
+  /** The text of the reply being spoken that the caller has heard so far, to the word. */
+  function heardSoFar(r, items) {
+    let heard = r.heard;
+    const now = items.find((i) => i.reply === r && i.started);
+    if (now) {
+      if (now.charIndex >= 0) {
+        const end = now.text.slice(now.charIndex).search(/\s/);
+        heard += end < 0 ? now.text : now.text.slice(0, now.charIndex + end);
+      } else {
+        heard += now.text; // no word boundaries from this voice: the sentence it had started
+      }
+    }
+    return heard;
+  }
+
+  /** The caller talks over a reply: it stops, and the server learns what they heard of it. */
+  function bargeIn(c) {
+    const items = c.speech.slice();
+    if (!items.length) return;
+    const r = items[0].reply;
+    silence(c);
+    if (!r) return; // the last words of a call that is over
+    const heard = heardSoFar(r, items);
+    if (r === c.reply && !r.done) c.dropping = true;
+    if (r === c.reply) c.reply = null;
+    r.done = true;
+    r.interrupted = true;
+    r.heard = heard;
+    sendVoice(c, { type: 'interrupt', utteranceUntilInterrupt: heard });
+    r.el.removeAttribute('data-streaming');
+    r.el.setAttribute('data-interrupted', '');
+    if (!r.updated) fillText(r.el, heard.trim() ? heard.trim() + ' …' : '…');
+  }
+
+  // ---- what the caller says
+  function listen(c) {
+    let rec;
+    try {
+      rec = new Recognition();
+      rec.continuous = true;
+      rec.interimResults = true;
+      rec.maxAlternatives = 1;
+      rec.lang = speechLang(c);
+    } catch (e) {
+      endCall(c, "This browser can't listen to the call.");
+      return;
+    }
+    c.recognition = rec;
+    rec.onresult = (e) => onHeard(c, e);
+    rec.onerror = (e) => {
+      if (e.error === 'not-allowed' || e.error === 'service-not-allowed') {
+        endCall(c, 'The call needs your microphone: allow it for this site, then call again.');
+      } else if (e.error === 'audio-capture') {
+        endCall(c, 'No microphone was found for the call.');
+      } // no-speech, aborted, network: it ends, and starts again below
+    };
+    rec.onend = () => {
+      c.listening = false;
+      if (call !== c || c.state === 'ended' || c.muted) return;
+      if (++c.restarts > 20) { endCall(c, 'Speech recognition stopped working, so the call was ended.'); return; }
+      setTimeout(() => startListening(c), Math.min(2000, 150 * c.restarts));
+    };
+    startListening(c);
+  }
+  function startListening(c) {
+    if (call !== c || c.state === 'ended' || c.muted || c.listening || !c.recognition) return;
+    try { c.recognition.start(); c.listening = true; } catch (e) { /* already listening */ }
+  }
+
+  function onHeard(c, e) {
+    if (c.state === 'ended' || c.muted) return;
+    c.restarts = 0;
+    const results = e.results || [];
+    for (let i = e.resultIndex || 0; i < results.length; i++) {
+      const res = results[i];
+      const text = norm(res && res[0] && res[0].transcript);
+      if (!text) continue;
+      if (c.speech.length) {
+        if (echo(c, text)) continue; // the reply itself, heard by the microphone
+        bargeIn(c);
+      }
+      if (res.isFinal) prompt(c, text);
+    }
+  }
+
+  /** Whether every word recognised is a word of the reply being spoken (its sound, not the caller). */
+  function echo(c, text) {
+    const words = (s) => s.toLowerCase().replace(/[^\p{L}\p{N}\s']/gu, ' ').split(/\s+/).filter(Boolean);
+    const spoken = new Set(words(c.speech.map((i) => (i.reply ? i.reply.text : i.text)).join(' ')));
+    const said = words(text);
+    return said.length > 0 && said.every((w) => spoken.has(w));
+  }
+
+  function prompt(c, text) {
+    c.dropping = false;
+    c.said.push({ text, el: callBubble('visitor', text, null) });
+    const f = { type: 'prompt', voicePrompt: text, last: true };
+    if (c.state === 'connected') sendVoice(c, f);
+    else c.queued.push(f);
+  }
+
+  function toggleMute() {
+    const c = call;
+    if (!c || c.state !== 'connected') return;
+    c.muted = !c.muted;
+    if (c.muted) {
+      try { c.recognition && c.recognition.abort(); } catch (e) { /* not listening */ }
+    } else {
+      c.restarts = 0;
+      startListening(c);
+    }
+    renderCallbar();
+  }
+
+  // ---- the end of a call
+  function onEnd(c, handoffData) {
+    let d = {};
+    try { d = JSON.parse(handoffData) || {}; } catch (e) { d = {}; }
+    const say = typeof d.say === 'string' && d.say.trim() ? d.say.trim() : null;
+    if (say) speak(c, null, say);
+    if (d.reasonCode === 'live-agent-handoff') {
+      ui.handoff.textContent = 'Connecting you to the team…';
+      ui.handoff.hidden = false;
+    } else if (d.reasonCode === 'usage-limit' && say) {
+      system(say);
+    }
+    endCall(c, null, true);
+  }
+
+  /** Hangs up the call in progress, if any. */
+  function hangUp() {
+    if (call && call.state !== 'ended') endCall(call, null);
+  }
+
+  function endCall(c, reason, letItFinish) {
+    if (c.state === 'ended') return;
+    const wasConnected = c.state === 'connected';
+    c.state = 'ended';
+    clearInterval(c.timer);
+    if (c.recognition) {
+      c.recognition.onend = null;
+      try { c.recognition.abort(); } catch (e) { /* not listening */ }
+    }
+    if (!letItFinish) silence(c);
+    if (c.ws) {
+      const s = c.ws;
+      if (s.readyState === 0 || s.readyState === 1) try { s.close(1000, 'hang up'); } catch (e) { /* closed */ }
+    }
+    if (c.reply) {
+      c.reply.el.removeAttribute('data-streaming');
+      if (!c.reply.text) c.reply.el.remove();
+      c.reply = null;
+    }
+    if (!ui) return;
+    const hadFocus = callUi && ui.root.activeElement && ui.callbar.contains(ui.root.activeElement);
+    callMarker(wasConnected ? 'Call ended · ' + duration(Date.now() - c.startedAt) : 'Call ended');
+    if (reason) system(reason);
+    renderCallbar();
+    if (hadFocus) (!callUi.browser.hidden ? callUi.browser : ui.input).focus();
+  }
+
+  function voiceStarted(c) {
+    c.marker = callMarker('Call started');
+  }
+  /** "Call started" and "Call ended": a divider in the message list around the call's lines. */
+  function callMarker(text) {
+    const el = system(text);
+    el.setAttribute('data-call', 'marker');
+    return el;
+  }
+
+  /** A line of the call in the message list. */
+  function callBubble(role, text, id, streaming) {
+    const el = bubble(role, text, id, streaming);
+    el.setAttribute('data-call', '');
+    return el;
+  }
+  const squash = (s) => norm(s).replace(/\s+/g, ' ');
+  /** Whether one text is the start of the other: a reply and the piece of it spoken first. */
+  function similar(a, b) {
+    const x = squash(a);
+    const y = squash(b);
+    return x.startsWith(y) || y.startsWith(x);
+  }
+
+  /** Until auth:ok names the call's conversation, what /ws/chat says of another conversation waits. */
+  function callHolds(m, type) {
+    if (!call || call.state !== 'calling' || m.conversationId === st.conversationId) return false;
+    call.held.push({ type, data: m });
+    return true;
+  }
+
+  /** A stored line of the call: it ties to the line shown when it was said, or shows once. */
+  function callIncoming(c, m) {
+    if (byId.has(m.id)) return;
+    fire('message', { id: m.id, conversationId: m.conversationId, role: m.role, content: m.content, createdAt: m.createdAt });
+    if (m.role === 'visitor') {
+      const i = c.said.findIndex((l) => squash(l.text) === squash(m.content));
+      if (i >= 0) {
+        const l = c.said.splice(i, 1)[0];
+        finish(l.el, m.content, m.id);
+        return;
+      }
+    } else if (m.role === 'assistant') {
+      const r = c.replies.find((x) => x.local && !x.id && similar(x.text, m.content));
+      if (r) {
+        r.id = m.id;
+        r.durable = m.content;
+        byId.set(m.id, r.el);
+        r.el.setAttribute('data-id', m.id);
+        if (r.done && !r.interrupted) fillText(r.el, m.content);
+        else if (!r.done && !r.interrupted) { r.el.removeAttribute('data-streaming'); fillText(r.el, m.content); }
+        return;
+      }
+      c.replies.push({ el: callBubble('assistant', m.content, m.id), id: m.id, durable: m.content, text: '', heard: '', local: false, done: true });
+      return;
+    }
+    callBubble(m.role, m.content, m.id);
+  }
+
+  /** message:updated: the line shown gets the stored text (a reply the caller cut off: what they heard). */
+  function updated(m) {
+    if (!m || !m.id || typeof m.content !== 'string' || m.role === 'system') return;
+    if (callHolds(m, 'message:updated')) return;
+    const r = call && m.conversationId === call.conversationId ? call.replies.find((x) => x.id === m.id) : null;
+    if (r) {
+      r.durable = m.content;
+      r.updated = true;
+      if (r.done || r !== call.reply) { r.el.removeAttribute('data-streaming'); fillText(r.el, m.content); }
+      return;
+    }
+    const el = byId.get(m.id);
+    if (el) finish(el, m.content, m.id);
   }
 
   // ---------------------------------------------------------------- live socket
@@ -848,6 +1338,9 @@ textarea:focus-visible{outline:2px solid var(--p);outline-offset:0;border-color:
       case 'message:new':
         incoming(data);
         break;
+      case 'message:updated':
+        updated(data);
+        break;
       case 'conversation:updated':
         applyConversation(data);
         break;
@@ -876,6 +1369,8 @@ textarea:focus-visible{outline:2px solid var(--p);outline-offset:0;border-color:
 
   // ---------------------------------------------------------------- reset and other tabs
   function reset() {
+    hangUp();
+    lease = null;
     epoch++;
     busy = false;
     streamEl = null;
@@ -896,6 +1391,8 @@ textarea:focus-visible{outline:2px solid var(--p);outline-offset:0;border-color:
     const now = storage.read();
     if (now.sessionId !== st.sessionId) {
       // another tab reset the chat
+      hangUp();
+      lease = null;
       epoch++;
       busy = false;
       streamEl = null;

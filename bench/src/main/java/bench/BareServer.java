@@ -60,9 +60,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       buffer: it stands for a remote provider and should cost little. With {@code --stamp
  *       true} each token is {@code tok<n>:<request arrival>:<write time> } (System.nanoTime(),
  *       the machine's monotonic clock), so that a client can split its wait into the way to the
- *       provider and each token's way back. A request without {@code
- *       stream} gets the plain completion once the last token would have been sent. The stats also
- *       count the streamed answers ({@code streamed}) and the streams the client cut ({@code cut}).
+ *       provider and each token's way back. With {@code --first-sentence true} the first token
+ *       ends with {@code ". "} instead of {@code " "} ({@code tok1:<arrived>:<written>. }): a
+ *       complete sentence, which a voice relay speaks at once (bench/voice-ttft.sh). A request
+ *       without {@code stream} gets the plain completion once the last token would have been
+ *       sent. The stats also count the streamed answers ({@code streamed}) and the streams the
+ *       client cut ({@code cut}).
  * </ul>
  */
 public final class BareServer {
@@ -129,6 +132,7 @@ public final class BareServer {
     int tokens = 20;
     long gapMs = 20;
     boolean stamp = false;
+    boolean firstSentence = false;
     int port = 0;
     int pgPort = 0;
     int poolSize = 32;
@@ -154,6 +158,7 @@ public final class BareServer {
         case "--tokens" -> tokens = Integer.parseInt(v);
         case "--gap-ms" -> gapMs = Long.parseLong(v);
         case "--stamp" -> stamp = Boolean.parseBoolean(v);
+        case "--first-sentence" -> firstSentence = Boolean.parseBoolean(v);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -176,7 +181,7 @@ public final class BareServer {
     if (delayMs < 1 || firstTokenMs < 1 || gapMs < 1 || tokens < 1) {
       throw new IllegalArgumentException("--delay-ms, --first-token-ms, --gap-ms and --tokens must be at least 1");
     }
-    Stream stream = new Stream(firstTokenMs, tokens, gapMs, stamp);
+    Stream stream = new Stream(firstTokenMs, tokens, gapMs, stamp, firstSentence);
     int instances = Runtime.getRuntime().availableProcessors();
     Pool p = pool;
     String t = tenant;
@@ -372,23 +377,26 @@ public final class BareServer {
   }
 
   /** The timing and the pre-encoded chunks of a streamed answer ({@code openai-stream}). */
-  record Stream(long firstTokenMs, int tokens, long gapMs, boolean stamp, Buffer[] tokenChunks, Buffer end,
-      String[] stampedFrame) {
-    Stream(long firstTokenMs, int tokens, long gapMs, boolean stamp) {
-      this(firstTokenMs, tokens, gapMs, stamp, tokenChunks(tokens), endChunks(tokens), splitTokenFrame());
+  record Stream(long firstTokenMs, int tokens, long gapMs, boolean stamp, boolean firstSentence, Buffer[] tokenChunks,
+      Buffer end, String[] stampedFrame) {
+    Stream(long firstTokenMs, int tokens, long gapMs, boolean stamp, boolean firstSentence) {
+      this(firstTokenMs, tokens, gapMs, stamp, firstSentence, tokenChunks(tokens, firstSentence), endChunks(tokens),
+          splitTokenFrame());
     }
 
     /**
      * Token i (from 0). With {@code --stamp true} its text is {@code tok<i+1>:<arrived>:<now> }: the
      * System.nanoTime() at which the request had arrived and at which this token is written. On
      * Linux that clock (CLOCK_MONOTONIC) is the same in every process of the machine, so a client
-     * on it can tell how long the request took to get here and each token to get to it.
+     * on it can tell how long the request took to get here and each token to get to it. With
+     * {@code firstSentence} the first token ends with {@code ". "}: a whole sentence.
      */
     Buffer token(int i, long arrived) {
       if (!stamp) {
         return tokenChunks[i];
       }
-      return Buffer.buffer(stampedFrame[0] + "tok" + (i + 1) + ":" + arrived + ":" + System.nanoTime() + " " + stampedFrame[1]);
+      return Buffer.buffer(stampedFrame[0] + "tok" + (i + 1) + ":" + arrived + ":" + System.nanoTime()
+          + (i == 0 && firstSentence ? ". " : " ") + stampedFrame[1]);
     }
 
     /** A token chunk's bytes before and after its content. */
@@ -404,10 +412,11 @@ public final class BareServer {
       return firstTokenMs + (tokens - 1) * gapMs;
     }
 
-    private static Buffer[] tokenChunks(int tokens) {
+    private static Buffer[] tokenChunks(int tokens, boolean firstSentence) {
       Buffer[] out = new Buffer[tokens];
       for (int i = 0; i < tokens; i++) {
-        out[i] = chunk(new JsonObject().put("index", 0).put("delta", new JsonObject().put("content", "tok" + (i + 1) + " "))
+        String text = "tok" + (i + 1) + (i == 0 && firstSentence ? ". " : " ");
+        out[i] = chunk(new JsonObject().put("index", 0).put("delta", new JsonObject().put("content", text))
             .putNull("finish_reason"), null);
       }
       return out;

@@ -2,10 +2,15 @@ package com.livechat;
 
 import com.livechat.config.AppConfig;
 import com.livechat.config.ConfigLoader;
+import com.livechat.voice.sim.CallCommand;
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Starts one node with conf/config.json, LIVECHAT_CONFIG and the LIVECHAT_* variables. */
+/**
+ * Starts one node with conf/config.json, LIVECHAT_CONFIG and the LIVECHAT_* variables; {@code call
+ * NUMBER} runs the call simulator instead.
+ */
 public final class Main {
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
@@ -13,6 +18,11 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    // "call NUMBER": the terminal call simulator (scripts/call.sh), not a node
+    if (args.length > 0 && args[0].equals("call")) {
+      CallCommand.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
     AppConfig config;
     try {
       config = ConfigLoader.load(System.getenv());

@@ -44,13 +44,24 @@ import com.livechat.realtime.LiveSignals;
 import com.livechat.realtime.Sockets;
 import com.livechat.realtime.TenantSocketHandler;
 import com.livechat.realtime.VisitorSocketHandler;
+import com.livechat.store.SecretBox;
+import com.livechat.tenant.TelephonyStore;
 import com.livechat.tenant.TenantChanges;
 import com.livechat.tenant.TenantRoutes;
 import com.livechat.tenant.TenantSettings;
 import com.livechat.tenant.TenantStore;
 import com.livechat.usage.UsageRoutes;
 import com.livechat.usage.UsageStore;
+import com.livechat.realtime.VisitorAccess;
+import com.livechat.voice.BrowserCallHandler;
+import com.livechat.voice.Calls;
+import com.livechat.voice.CarrierAccounts;
+import com.livechat.voice.LiveCalls;
+import com.livechat.voice.VoiceRoutes;
 import com.livechat.voice.VoiceSessions;
+import com.livechat.voice.VoiceStore;
+import com.livechat.voice.VoiceVerticle;
+import com.livechat.voice.twilio.TwilioSignature;
 import com.livechat.widget.TrackStore;
 import com.livechat.widget.TrackWriter;
 import com.livechat.widget.WidgetCache;
@@ -99,7 +110,14 @@ public final class Wiring {
   private final Assistants assistants;
   private final Conversations conversations;
   private final TenantSettings tenantSettings;
+  private final SecretBox secretBox;
+  private final TelephonyStore telephony;
   private final VoiceSessions voice;
+  private final CarrierAccounts carrierAccounts;
+  private final Calls calls;
+  private final LiveCalls liveCalls = new LiveCalls();
+  /** The HTTP port, once bound (the public URL defaults to it). */
+  private final AtomicInteger boundPort = new AtomicInteger();
   private final ChatService chat;
   private final WebAssets webAssets;
 
@@ -137,23 +155,37 @@ public final class Wiring {
     this.conversations = new Conversations(conversationStore, users, outbox, vertx);
     this.live = new LiveSignals(vertx, conversationStore);
     this.sockets = new Sockets(vertx, hub, eventLog, live, config.realtime(), metrics);
-    this.tenantSettings = new TenantSettings(new TenantStore(pool), tenantChanges);
-    this.voice = new VoiceSessions(assistants, conversationStore, usage, outbox);
+    this.secretBox = SecretBox.fromConfig(config.secrets(), config.dataDir());
+    this.telephony = new TelephonyStore(pool, secretBox, config.voice().twilio().apiBaseUrl());
+    this.tenantSettings = new TenantSettings(new TenantStore(pool), tenantChanges, telephony, config.voice().twilio());
+    VoiceStore voiceStore = new VoiceStore(pool);
+    this.voice = new VoiceSessions(assistants, conversationStore, voiceStore, usage, outbox,
+        config.voice().leaseSeconds());
     this.chat = new ChatService(vertx, conversationStore, assistants, knowledge, ai,
-        new TurnRecorder(outbox, conversationStore, usage), live, config.chat());
+        new TurnRecorder(outbox, conversationStore, usage), live, config.chat(), config.voice().handoffMessage());
     this.webAssets = WebAssets.load(Wiring.class.getClassLoader(), "webroot");
+    this.carrierAccounts = new CarrierAccounts(telephony, config.voice().twilio(),
+        TwilioSignature.serverAuthToken(config.voice().twilio().authToken(), config.dataDir()));
+    metrics.liveCalls(liveCalls::size);
+    this.calls = new Calls(vertx, voiceStore, carrierAccounts, assistants, conversationStore, usage, outbox,
+        new ContactExtractor(config.chat().phoneRegion()), config.voice(),
+        () -> config.voice().baseUrl(boundPort.get() > 0 ? boundPort.get() : config.http().port()),
+        config.chat().requestTimeoutMs());
   }
 
   /** Deploys the node's verticles: its own consumers and the tenant channels first, HTTP last. */
   public Future<?> deploy(AtomicInteger port) {
     int instances = config.http().instances();
+    AtomicInteger bound = port;
     Future<?> started = vertx.deployVerticle(new NodeVerticle(nodeId, widgets, assistantCache));
     started = started.compose(x -> vertx.deployVerticle(new RealtimeVerticle(hub)));
     started = started.compose(x -> vertx.deployVerticle(() -> new ChatVerticle(chat, metrics),
         new DeploymentOptions().setInstances(instances)));
+    started = started.compose(x -> vertx.deployVerticle(() -> new VoiceVerticle(calls, liveCalls),
+        new DeploymentOptions().setInstances(instances)));
     started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port),
         new DeploymentOptions().setInstances(instances)));
-    return started;
+    return started.onSuccess(x -> boundPort.set(bound.get()));
   }
 
   /**
@@ -181,6 +213,10 @@ public final class Wiring {
         new AdminRoutes(config.admin(), usage, body),
         new TenantSocketHandler(sockets, jwt),
         new VisitorSocketHandler(sockets, widgets, visitorTokens),
+        new VoiceRoutes(vertx, body, calls, liveCalls, config.voice(), config.realtime().authTimeoutMs(),
+            config.chat().requestTimeoutMs()),
+        new BrowserCallHandler(vertx, new VisitorAccess(widgets, visitorTokens), calls, liveCalls, config.voice(),
+            config.realtime().authTimeoutMs(), config.chat().requestTimeoutMs()),
         new StaticPages(webAssets));
   }
 
@@ -229,5 +265,23 @@ public final class Wiring {
 
   public Metrics metrics() {
     return metrics;
+  }
+
+  public LiveCalls liveCalls() {
+    return liveCalls;
+  }
+
+  public CarrierAccounts carrierAccounts() {
+    return carrierAccounts;
+  }
+
+  /** Each tenant's own carrier account (null = the server-wide voice.twilio one applies). */
+  public TelephonyStore telephony() {
+    return telephony;
+  }
+
+  /** Seals the secrets the database keeps (secrets.key). */
+  public SecretBox secretBox() {
+    return secretBox;
   }
 }

@@ -61,6 +61,8 @@ const ICONS = {
   external: 'M14 4h6v6M20 4l-9 9M18 14v6H4V6h6',
   close: 'M6 6l12 12M18 6L6 18',
   back: 'M15 5l-7 7 7 7',
+  phone: 'M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2z',
+  link: 'M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1',
 };
 
 export function icon(name, cls) {
@@ -88,6 +90,14 @@ export function formatRelative(iso) {
   if (seconds < 86400) return Math.round(seconds / 3600) + ' h ago';
   if (seconds < 7 * 86400) return Math.round(seconds / 86400) + ' d ago';
   return new Date(iso).toLocaleDateString([], { month: 'short', day: 'numeric' });
+}
+
+/** A length of time in seconds as m:ss (h:mm:ss from an hour on). */
+export function formatDuration(seconds) {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return '';
+  const s = Math.round(seconds);
+  const two = (n) => String(n).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
 }
 
 export function formatNumber(n) {

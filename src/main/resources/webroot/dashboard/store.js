@@ -3,6 +3,7 @@
 // counts keep growing while another page is shown.
 import { api } from './api.js';
 import { session } from './session.js';
+import { formatDuration } from './dom.js';
 
 const PAGE = 50;
 
@@ -23,7 +24,10 @@ export class ConversationStore {
     this.arrivalSeq = 0;
   }
 
-  /** fn(kind, payload): 'list' | 'conv' (id) | 'message' (msg) | 'delta' (data) | 'typing' (data) | 'unread'. */
+  /**
+   * fn(kind, payload): 'list' | 'conv' (id) | 'message' (msg) | 'message-updated' (msg) | 'delta' (data) |
+   * 'typing' (data) | 'unread'.
+   */
   subscribe(fn) {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -120,12 +124,26 @@ export class ConversationStore {
       this.upsert(data);
     } else if (type === 'message:new') {
       this.handleMessage(data);
+    } else if (type === 'message:updated') {
+      this.handleMessageUpdated(data);
     }
+  }
+
+  /**
+   * A stored message whose text changed (a caller talked over a spoken reply: it becomes what they
+   * heard). Views replace the message they show in place; it never becomes a second message.
+   */
+  handleMessageUpdated(msg) {
+    if (!msg.id || !msg.conversationId) return;
+    const preview = this.previews.get(msg.conversationId);
+    if (preview && preview.id === msg.id) this.previews.set(msg.conversationId, { ...preview, text: msg.content });
+    if (this.convs.has(msg.conversationId)) this.emit('conv', msg.conversationId);
+    this.emit('message-updated', msg);
   }
 
   handleMessage(msg) {
     const conv = this.convs.get(msg.conversationId);
-    this.previews.set(msg.conversationId, { text: msg.content, role: msg.role, at: msg.createdAt });
+    this.previews.set(msg.conversationId, { id: msg.id, text: msg.content, role: msg.role, at: msg.createdAt });
     if (conv) {
       this.convs.set(conv.id, { ...conv, lastMessageAt: msg.createdAt, updatedAt: msg.createdAt });
     } else {
@@ -186,4 +204,34 @@ export function conversationTitle(c) {
   if (cd.phone) return cd.phone;
   const tag = (c.sessionId || '').replace(/[^A-Za-z0-9]/g, '').slice(-4).toUpperCase();
   return (c.channel === 'voice' ? 'Caller ' : 'Visitor ') + tag;
+}
+
+const CALL_STATUS = {
+  queued: 'queued', initiated: 'dialling', ringing: 'ringing', 'in-progress': 'in progress', completed: 'completed',
+  busy: 'busy', failed: 'failed', 'no-answer': 'no answer', canceled: 'canceled',
+};
+const CALL_ENDED = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+
+/**
+ * What a voice conversation's metadata.call says, for display: {status (the carrier's word),
+ * label ("in progress"), ended, durationSeconds (a number once ended, else null), answeredBy,
+ * direction, callSid, summary ("Call · 3:42 · completed")}; null for a chat.
+ */
+export function callInfo(c) {
+  if (!c || c.channel !== 'voice') return null;
+  const call = c.metadata && typeof c.metadata.call === 'object' && c.metadata.call ? c.metadata.call : {};
+  const status = typeof call.status === 'string' && call.status ? call.status : null;
+  const ended = status ? CALL_ENDED.has(status) : c.status === 'closed';
+  const durationSeconds = ended && typeof call.durationSeconds === 'number' && call.durationSeconds >= 0 ? call.durationSeconds : null;
+  const label = status ? CALL_STATUS[status] || status.replace(/-/g, ' ') : ended ? 'ended' : 'waiting for the call';
+  const parts = ['Call'];
+  if (durationSeconds !== null) parts.push(formatDuration(durationSeconds));
+  parts.push(label);
+  return {
+    status, label, ended, durationSeconds,
+    answeredBy: typeof call.answeredBy === 'string' ? call.answeredBy : null,
+    direction: typeof call.direction === 'string' ? call.direction : null,
+    callSid: typeof call.callSid === 'string' ? call.callSid : null,
+    summary: parts.join(' · '),
+  };
 }

@@ -27,9 +27,14 @@ final class AssistantInput {
   static final int DEFAULT_MAX_TOKENS = 512;
   static final int PHONE_NUMBERS_MAX = 10;
   static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{6,14}");
+  static final int LANGUAGE_MAX = 35;
+  static final int TTS_VOICE_MAX = 100;
+  // BCP-47-like: a language, then up to three subtags (en-US, zh-Hans-CN); the carrier checks the rest
+  static final Pattern LANGUAGE = Pattern.compile("[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}");
 
   private static final List<String> FIELDS = List.of("name", "instructions", "model", "greeting", "temperature",
-      "maxTokens", "phoneNumbers", "qualification");
+      "maxTokens", "phoneNumbers", "qualification", "transferNumber", "voice");
+  private static final List<String> VOICE_FIELDS = List.of("language", "ttsVoice");
 
   private AssistantInput() {}
 
@@ -46,7 +51,7 @@ final class AssistantInput {
     }
     return new Assistant(assistantId, tenantId, name, text(body, "instructions", INSTRUCTIONS_MAX), model,
         text(body, "greeting", GREETING_MAX), temperature(body), maxTokens(body), phoneNumbers(body),
-        qualification(body));
+        qualification(body), transferNumber(body), voice(body));
   }
 
   /** An optional string of at most {@code max} characters; absent or null is empty. */
@@ -105,6 +110,50 @@ final class AssistantInput {
       numbers.add(number);
     }
     return List.copyOf(numbers);
+  }
+
+  /** Where a voice handoff is dialled; absent or null: nowhere (the caller hears an apology). */
+  private static String transferNumber(JsonObject body) {
+    Object value = body.getValue("transferNumber");
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String number) || !E164.matcher(number).matches()) {
+      throw AppError.invalid("invalid_transfer_number", "transferNumber must be null or an E.164 number such as "
+          + "+14165559999.");
+    }
+    return number;
+  }
+
+  /** {"language", "ttsVoice"}, each optional, passed through to the carrier; absent or null: {}. */
+  private static JsonObject voice(JsonObject body) {
+    Object value = body.getValue("voice");
+    if (value == null) {
+      return new JsonObject();
+    }
+    AppError invalid = AppError.invalid("invalid_voice", "voice must be an object with an optional language "
+        + "(a BCP-47 tag such as en-US, at most " + LANGUAGE_MAX + " characters) and an optional ttsVoice "
+        + "(at most " + TTS_VOICE_MAX + " characters, no control characters).");
+    if (!(value instanceof JsonObject json) || !VOICE_FIELDS.containsAll(json.fieldNames())) {
+      throw invalid;
+    }
+    JsonObject voice = new JsonObject();
+    Object language = json.getValue("language");
+    if (language != null) {
+      if (!(language instanceof String tag) || tag.length() > LANGUAGE_MAX || !LANGUAGE.matcher(tag).matches()) {
+        throw invalid;
+      }
+      voice.put("language", tag);
+    }
+    Object ttsVoice = json.getValue("ttsVoice");
+    if (ttsVoice != null) {
+      if (!(ttsVoice instanceof String name) || name.codePointCount(0, name.length()) > TTS_VOICE_MAX
+          || name.chars().anyMatch(Character::isISOControl)) {
+        throw invalid;
+      }
+      voice.put("ttsVoice", name);
+    }
+    return voice;
   }
 
   private static JsonObject qualification(JsonObject body) {

@@ -54,12 +54,14 @@ public final class AssistantStore {
           + "WHERE phone_numbers && $1::text[] AND id <> $2 AND taken = ANY($1::text[]) LIMIT 1";
   private static final String INSERT =
       "INSERT INTO assistants (id, tenant_id, name, instructions, model, greeting, temperature, max_tokens, "
-          + "phone_numbers, qualification) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+          + "phone_numbers, qualification, transfer_number, voice) "
+          + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
   private static final String LOCK_ASSISTANT =
       "SELECT id FROM assistants WHERE tenant_id = $1 AND id = $2 FOR UPDATE";
   private static final String REPLACE =
       "UPDATE assistants SET name = $3, instructions = $4, model = $5, greeting = $6, temperature = $7, "
-          + "max_tokens = $8, phone_numbers = $9, qualification = $10, updated_at = now() "
+          + "max_tokens = $8, phone_numbers = $9, qualification = $10, transfer_number = $11, voice = $12, "
+          + "updated_at = now() "
           + "WHERE id = $1 AND tenant_id = $2";
   private static final String DELETE = "DELETE FROM assistants WHERE tenant_id = $1 AND id = $2";
   private static final String UNSET_WIDGET_ASSISTANT =
@@ -124,6 +126,6 @@ public final class AssistantStore {
 
   private static Tuple values(Assistant a) {
     return Tuple.from(new Object[] {a.id(), a.tenantId(), a.name(), a.instructions(), a.model(), a.greeting(),
-        a.temperature(), a.maxTokens(), phoneArray(a), a.qualification()});
+        a.temperature(), a.maxTokens(), phoneArray(a), a.qualification(), a.transferNumber(), a.voice()});
   }
 }

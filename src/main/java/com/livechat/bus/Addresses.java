@@ -38,10 +38,16 @@ public final class Addresses {
    */
   public static final String CHAT_CANCEL = "chat.cancel";
 
+  /**
+   * Request: the HTTP verticles pass a carrier's webhook ({kind, url, params, signature}) to this
+   * node's voice verticle, which answers {"twiml"} (voice.VoiceVerticle).
+   */
+  public static final String VOICE_WEBHOOK = "voice.webhook";
+
   private static final String CHAT_STREAM_PREFIX = "chat.stream.";
 
   /**
-   * Node-local, one short-lived consumer per streamed HTTP chat request: the pieces of its reply,
+   * Node-local, one short-lived consumer per streamed turn (an HTTP chat request, a call's turn): the pieces of its reply,
    * {"delta"}, sent by the chat verticle running the turn.
    */
   public static String chatStream(String turnId) {
@@ -69,7 +75,8 @@ public final class Addresses {
       new Contract(tenantEvents("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
       new Contract(tenantLive("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
       new Contract(CHAT_CANCEL, Scope.CLUSTER, Style.PUBLISH),
-      new Contract(chatStream("<turnId>"), Scope.NODE, Style.PUBLISH));
+      new Contract(chatStream("<turnId>"), Scope.NODE, Style.PUBLISH),
+      new Contract(VOICE_WEBHOOK, Scope.NODE, Style.REQUEST));
 
   private Addresses() {}
 }

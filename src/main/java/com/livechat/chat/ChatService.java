@@ -9,6 +9,7 @@ import com.livechat.chat.TurnRecorder.TurnEnd;
 import com.livechat.chat.provider.AiProvider;
 import com.livechat.chat.provider.AiProviderException;
 import com.livechat.chat.provider.AiReply;
+import com.livechat.chat.provider.AiRequest;
 import com.livechat.chat.provider.KnowledgePassage;
 import com.livechat.chat.provider.ReplyStream;
 import com.livechat.config.AppConfig;
@@ -51,6 +52,7 @@ public final class ChatService {
   private final TurnRecorder recorder;
   private final PromptBuilder prompts;
   private final AppConfig.Chat settings;
+  private final String callHandoffMessage;
   private final HandoffPhrases handoffPhrases;
   private final ContactExtractor contacts;
   private final Vertx vertx;
@@ -65,6 +67,7 @@ public final class ChatService {
     final String turnId;
     final boolean streamed;
     final JsonObject user;
+    final String channel;
     Conversation existing;
     Assistant assistant;
     Stored visitor;
@@ -77,6 +80,11 @@ public final class ChatService {
       turnId = given != null ? given : Ids.next("turn");
       streamed = given != null && request.getBoolean("stream", false);
       user = request.getValue("user") instanceof JsonObject u ? u : null;
+      channel = request.getString("channel", "chat");
+    }
+
+    boolean onCall() {
+      return channel.equals("voice");
     }
 
     boolean opened() {
@@ -89,8 +97,10 @@ public final class ChatService {
   }
 
   public ChatService(Vertx vertx, ConversationStore conversations, Assistants assistants, KnowledgeStore knowledge,
-      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings) {
+      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings,
+      String callHandoffMessage) {
     this.vertx = vertx;
+    this.callHandoffMessage = callHandoffMessage;
     this.live = live;
     this.conversations = conversations;
     this.assistants = assistants;
@@ -120,7 +130,11 @@ public final class ChatService {
    * @param request the chat.reply body: tenantId, sessionId, message, assistantId?, conversationId?,
    *     defaultAssistantId?, turnId? (the id of this turn's deltas), stream? (true: each piece of the
    *     reply also goes to the node-local chat.stream.&lt;turnId&gt; as {"delta"}), user? (the
-   *     visitor's name, email and phone from a visitor token, merged into the contact data)
+   *     visitor's name, email and phone from a visitor token, merged into the contact data),
+   *     channel? ("chat" by default; "voice": a caller's utterance on a call, whose conversation
+   *     must be given: the call opened it)
+   * @return {conversationId, message, metadata, messageId} (messageId: the stored reply's, absent
+   *     when there is none; the widget's HTTP answer leaves it out)
    */
   public Future<JsonObject> reply(JsonObject request) {
     Turn turn = new Turn(request);
@@ -133,7 +147,7 @@ public final class ChatService {
         })
         .compose(assistant -> {
           turn.assistant = assistant;
-          ContactUpdate given = new ContactUpdate(givenContact(turn), requiredFields(assistant));
+          ContactUpdate given = new ContactUpdate(givenContact(turn), assistant.requiredFields());
           boolean forAi = turn.existing == null || turn.existing.aiEnabled();
           return recorder.acceptVisitorMessage(turn.tenantId, turn.existing, assistant.id(), turn.sessionId,
               turn.text, given, forAi);
@@ -156,26 +170,29 @@ public final class ChatService {
     return turn.user == null ? fromMessage : fromMessage.mergeIn(contacts.clean(turn.user));
   }
 
-  /** A conversation is only reachable from the session that opened it, in the chat channel. */
+  /** A conversation is only reachable from the session that opened it, in the turn's channel. */
   private Future<Conversation> findConversation(Turn turn, String conversationId) {
     if (conversationId == null) {
-      return Future.succeededFuture(null);
+      return turn.onCall()
+          ? Future.failedFuture(AppError.invalid("invalid_conversation_id", "A call's turn names its conversation."))
+          : Future.succeededFuture(null);
     }
     AppError notFound = AppError.notFound("conversation_not_found", "This session has no conversation with this id.");
     if (!Ids.plausible(conversationId)) {
       return Future.failedFuture(notFound);
     }
     return conversations.find(turn.tenantId, conversationId)
-        .compose(c -> c != null && c.sessionId().equals(turn.sessionId) && c.channel().equals("chat")
+        .compose(c -> c != null && c.sessionId().equals(turn.sessionId) && c.channel().equals(turn.channel)
             ? Future.succeededFuture(c) : Future.failedFuture(notFound));
   }
 
   /** The visitor asked for a person: no AI call; they are told so, staff see why. */
   private Future<JsonObject> handOffOnRequest(Turn turn) {
     JsonObject metadata = new JsonObject().put("handoff", true).put("tokens", 0);
+    String told = turn.onCall() ? callHandoffMessage : settings.handoffMessage();
     return recorder.endTurn(turn.tenantId, turn.conversationId(),
-            new TurnEnd(settings.handoffMessage(), metadata, 0, ContactUpdate.NONE, NOTE_ASKED))
-        .map(c -> response(c.id(), settings.handoffMessage(), metadata));
+            new TurnEnd(told, metadata, 0, ContactUpdate.NONE, NOTE_ASKED))
+        .map(stored -> response(stored, told, metadata));
   }
 
   private Future<JsonObject> answer(Turn turn) {
@@ -185,21 +202,28 @@ public final class ChatService {
             settings.historyMessages());
     Future<List<KnowledgeHit>> hits = settings.knowledgePassages() == 0 ? Future.succeededFuture(List.of())
         : knowledge.search(turn.tenantId, turn.assistant.id(), turn.text, settings.knowledgePassages());
-    return Future.all(recent, hits)
-        .compose(both -> complete(turn, recent.result(), hits.result()))
+    // a call started from a chat knows that chat
+    String linked = turn.onCall() ? turn.visitor.conversation().linkedConversationId() : null;
+    Future<List<Message>> chat = linked == null ? Future.succeededFuture(List.of())
+        : conversations.recentMessages(turn.tenantId, linked, "", settings.historyMessages());
+    return Future.all(recent, hits, chat)
+        .compose(all -> complete(turn, turn.onCall()
+            ? prompts.callPrompt(turn.assistant, chat.result(), recent.result(), turn.visitor.message(), hits.result(),
+                turn.visitor.conversation().contactData())
+            : prompts.prompt(turn.assistant, recent.result(), turn.visitor.message(), hits.result())))
         .compose(reply -> {
           if (reply == null) {
             // called off before the assistant said anything: an agent has it, or nobody is listening
             return Future.succeededFuture(withHuman(turn.visitor.conversation()));
           }
           String text = reply.content() != null && !reply.content().isBlank() ? reply.content()
-              : settings.handoffMessage();
+              : turn.onCall() ? callHandoffMessage : settings.handoffMessage();
           JsonObject metadata = metadata(reply);
-          ContactUpdate learnt = new ContactUpdate(contacts.clean(reply.contact()), requiredFields(turn.assistant));
+          ContactUpdate learnt = new ContactUpdate(contacts.clean(reply.contact()), turn.assistant.requiredFields());
           String note = reply.handoff() ? NOTE_NO_ANSWER : null;
           return recorder.endTurn(turn.tenantId, turn.conversationId(),
                   new TurnEnd(text, metadata, reply.tokens(), learnt, note))
-              .map(c -> response(c.id(), text, metadata));
+              .map(stored -> response(stored, text, metadata));
         });
   }
 
@@ -209,7 +233,7 @@ public final class ChatService {
    * them) and to the streamed HTTP request when there is one. Completes with null when the turn was
    * called off before anything was said.
    */
-  private Future<AiReply> complete(Turn turn, List<Message> recent, List<KnowledgeHit> hits) {
+  private Future<AiReply> complete(Turn turn, AiRequest prompt) {
     String conversationId = turn.conversationId();
     ReplyStream stream = new ReplyStream(delta -> {
       live.delta(turn.tenantId, turn.sessionId, conversationId, turn.turnId, delta);
@@ -221,7 +245,7 @@ public final class ChatService {
     live.assistantTyping(turn.tenantId, turn.sessionId, conversationId);
     Future<AiReply> reply;
     try {
-      reply = provider.complete(prompts.prompt(turn.assistant, recent, turn.visitor.message(), hits), stream);
+      reply = provider.complete(prompt, stream);
     } catch (RuntimeException e) {
       reply = Future.failedFuture(e);
     }
@@ -252,13 +276,10 @@ public final class ChatService {
     return reply.handoff() ? metadata.put("handoff", true) : metadata;
   }
 
-  private static List<String> requiredFields(Assistant assistant) {
-    JsonArray fields = assistant.qualification() == null ? null : assistant.qualification().getJsonArray("requiredFields");
-    return fields == null ? List.of() : fields.stream().map(String::valueOf).toList();
-  }
 
-  private static JsonObject response(String conversationId, String message, JsonObject metadata) {
-    return new JsonObject().put("conversationId", conversationId).put("message", message).put("metadata", metadata);
+  private static JsonObject response(Stored reply, String message, JsonObject metadata) {
+    return new JsonObject().put("conversationId", reply.conversation().id()).put("message", message)
+        .put("metadata", metadata).put("messageId", reply.message().id());
   }
 
   /** A person has the conversation: the message is stored and delivered to them, no AI reply. */

@@ -7,6 +7,7 @@ import com.livechat.chat.provider.AiRequest;
 import com.livechat.chat.provider.KnowledgePassage;
 import com.livechat.config.AppConfig;
 import com.livechat.conversation.Message;
+import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,8 +25,41 @@ public final class PromptBuilder {
     this.historyTokenBudget = settings.historyTokenBudget();
   }
 
+  /** How the assistant is to speak on a phone call. */
+  static final String CALL_STYLE = "You are speaking with the caller on a phone call: your words are read aloud. "
+      + "Answer in one to three short spoken sentences, without lists, markdown, links or emoji, and spell out "
+      + "numbers and symbols the way a person would say them.";
+
   /** @param recent the conversation's latest messages, oldest first ({@code current} is skipped if among them) */
   public AiRequest prompt(Assistant assistant, List<Message> recent, Message current, List<KnowledgeHit> hits) {
+    return prompt(assistant, recent, current, hits, null);
+  }
+
+  /**
+   * The request of a turn on a phone call: as a chat turn, spoken, and with the context the call
+   * starts from. The chat the caller came from (its latest messages, oldest first) comes before the
+   * call's own history; what is known about the caller goes into the system prompt.
+   */
+  public AiRequest callPrompt(Assistant assistant, List<Message> chat, List<Message> recent, Message current,
+      List<KnowledgeHit> hits, JsonObject contact) {
+    List<Message> all = new ArrayList<>(chat);
+    all.addAll(recent);
+    StringBuilder context = new StringBuilder(CALL_STYLE);
+    if (!chat.isEmpty()) {
+      context.append(" The caller chatted with you on the website before calling; that chat comes first in the "
+          + "conversation below, so do not ask again for what they already said.");
+    }
+    if (contact != null && !contact.isEmpty()) {
+      context.append(" Known about the caller: ");
+      List<String> known = new ArrayList<>();
+      contact.forEach(e -> known.add(e.getKey() + " " + e.getValue()));
+      context.append(String.join(", ", known)).append('.');
+    }
+    return prompt(assistant, all, current, hits, context.toString());
+  }
+
+  private AiRequest prompt(Assistant assistant, List<Message> recent, Message current, List<KnowledgeHit> hits,
+      String context) {
     List<AiMessage> history = new ArrayList<>();
     int budget = historyTokenBudget;
     for (int i = recent.size() - 1; i >= 0; i--) {
@@ -51,6 +85,6 @@ public final class PromptBuilder {
     List<KnowledgePassage> passages = hits.stream()
         .map(h -> new KnowledgePassage(h.id(), h.title(), h.content())).toList();
     return new AiRequest(assistant.name(), assistant.instructions(), assistant.greeting(), assistant.model(),
-        assistant.temperature(), assistant.maxTokens(), history, current.content(), passages);
+        assistant.temperature(), assistant.maxTokens(), history, current.content(), passages, context);
   }
 }

@@ -58,13 +58,14 @@ public final class TurnRecorder {
    * learnt, and hands the conversation to a human when {@code end.handoffNote()} is set (the AI
    * off, the note as a system message; conversation:updated).
    */
-  Future<Conversation> endTurn(String tenantId, String conversationId, TurnEnd end) {
+  Future<Stored> endTurn(String tenantId, String conversationId, TurnEnd end) {
     String period = UsagePeriod.current();
     return outbox.inTransaction(tenantId, (tx, events) -> conversations
         .insertMessage(tx, tenantId, conversationId, "assistant", end.replyText(), end.replyMetadata(), events)
         .compose(stored -> usage.addTokens(tx, tenantId, period, end.tokens())
-            .compose(v -> conversations.applyContact(tx, stored.conversation(), end.contact(), events)))
-        .compose(c -> end.handoffNote() == null ? Future.succeededFuture(c)
-            : conversations.handOff(tx, c, end.handoffNote(), events)));
+            .compose(v -> conversations.applyContact(tx, stored.conversation(), end.contact(), events))
+            .compose(c -> end.handoffNote() == null ? Future.succeededFuture(c)
+                : conversations.handOff(tx, c, end.handoffNote(), events))
+            .map(c -> new Stored(c, stored.message()))));
   }
 }

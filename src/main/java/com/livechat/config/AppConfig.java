@@ -25,7 +25,58 @@ public record AppConfig(
     Plans plans,
     Admin admin,
     RateLimits rateLimits,
+    Voice voice,
+    Secrets secrets,
     JsonObject raw) {
+
+  /**
+   * Telephony (shared/API.md Part 4, docs/VOICE.md).
+   *
+   * @param publicUrl the service's public base URL (LIVECHAT_PUBLIC_URL); TwiML URLs are built from it and
+   *     carrier signatures checked against it; empty = http://localhost:&lt;http.port&gt;
+   * @param mode "relay" (ConversationRelay) or "gather" (the &lt;Gather&gt; loop)
+   * @param twilio the server-wide carrier account; an empty authToken is generated into the data dir
+   */
+  public record Voice(String publicUrl, String mode, int leaseSeconds, long turnTimeoutMs, long holdingPhraseAfterMs,
+      String holdingPhrase, String handoffMessage, int maxCallMinutes, String language, int maxPromptChars,
+      Twilio twilio) {
+    public static final List<String> MODES = List.of("relay", "gather");
+
+    public Voice {
+      if (!MODES.contains(mode)) {
+        throw new IllegalArgumentException("voice.mode must be one of " + MODES + ", was " + mode);
+      }
+      if (!publicUrl.isEmpty() && !publicUrl.matches("https?://[^/?#\\s]+")) {
+        throw new IllegalArgumentException("voice.publicUrl (LIVECHAT_PUBLIC_URL) must be http(s)://host[:port] "
+            + "with no path, was " + publicUrl);
+      }
+      if (holdingPhrase == null || holdingPhrase.isBlank() || handoffMessage == null || handoffMessage.isBlank()) {
+        throw new IllegalArgumentException("voice.holdingPhrase and voice.handoffMessage must not be empty");
+      }
+    }
+
+    /** The public base URL, without a trailing slash. */
+    public String baseUrl(int httpPort) {
+      return publicUrl.isEmpty() ? "http://localhost:" + httpPort : publicUrl;
+    }
+  }
+
+  /** @param authToken empty means "generate one and keep it in the data dir" (a carrier simulator reads it there) */
+  public record Twilio(String accountSid, String authToken, String apiBaseUrl) {
+    @Override
+    public String toString() {
+      return "Twilio[accountSid=" + accountSid + ", authToken=" + (authToken.isEmpty() ? "" : "***")
+          + ", apiBaseUrl=" + apiBaseUrl + "]";
+    }
+  }
+
+  /** @param key base64 of 32 bytes that encrypts stored secrets (store.SecretBox); empty = generated in the data dir */
+  public record Secrets(String key) {
+    @Override
+    public String toString() {
+      return "Secrets[key=" + (key.isEmpty() ? "" : "***") + "]";
+    }
+  }
 
   /** @param trustedProxies IPs and CIDR ranges whose X-Forwarded-For is believed (see ClientIpResolver) */
   public record Http(String host, int port, int instances, int bodyLimitBytes, List<String> trustedProxies) {}
@@ -213,7 +264,25 @@ public record AppConfig(
             rate(rateLimits.section("loginFailuresPerEmail")),
             rate(rateLimits.section("signupPerIp")),
             rateLimits.integer("maxKeys", 1, Integer.MAX_VALUE)),
+        voice(config.section("voice")),
+        new Secrets(config.section("secrets").string("key")),
         json);
+  }
+
+  private static Voice voice(ConfigReader voice) {
+    ConfigReader twilio = voice.section("twilio");
+    return new Voice(
+        voice.string("publicUrl").strip().replaceAll("/+$", ""),
+        voice.string("mode"),
+        voice.integer("leaseSeconds", 1, 86_400),
+        voice.longNumber("turnTimeoutMs", 1, 60_000),
+        voice.longNumber("holdingPhraseAfterMs", 1, 60_000),
+        voice.string("holdingPhrase"),
+        voice.string("handoffMessage"),
+        voice.integer("maxCallMinutes", 1, 24 * 60),
+        voice.string("language"),
+        voice.integer("maxPromptChars", 1, 100_000),
+        new Twilio(twilio.string("accountSid"), twilio.string("authToken"), twilio.string("apiBaseUrl")));
   }
 
   private static List<String> trustedProxies(ConfigReader http) {

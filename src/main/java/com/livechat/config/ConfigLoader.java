@@ -36,7 +36,13 @@ public final class ConfigLoader {
       Map.entry("LIVECHAT_ADMIN_KEY", new EnvKey("admin.key", v -> v)),
       Map.entry("LIVECHAT_AI_OPENAI_BASE_URL", new EnvKey("ai.openai.baseUrl", v -> v)),
       Map.entry("LIVECHAT_AI_OPENAI_API_KEY", new EnvKey("ai.openai.apiKey", v -> v)),
-      Map.entry("LIVECHAT_AI_OPENAI_MODEL", new EnvKey("ai.openai.model", v -> v)));
+      Map.entry("LIVECHAT_AI_OPENAI_MODEL", new EnvKey("ai.openai.model", v -> v)),
+      Map.entry("LIVECHAT_PUBLIC_URL", new EnvKey("voice.publicUrl", v -> v)),
+      Map.entry("LIVECHAT_VOICE_MODE", new EnvKey("voice.mode", v -> v)),
+      Map.entry("LIVECHAT_TWILIO_ACCOUNT_SID", new EnvKey("voice.twilio.accountSid", v -> v)),
+      Map.entry("LIVECHAT_TWILIO_AUTH_TOKEN", new EnvKey("voice.twilio.authToken", v -> v)),
+      Map.entry("LIVECHAT_TWILIO_API_BASE_URL", new EnvKey("voice.twilio.apiBaseUrl", v -> v)),
+      Map.entry("LIVECHAT_SECRETS_KEY", new EnvKey("secrets.key", v -> v)));
 
   private ConfigLoader() {}
 

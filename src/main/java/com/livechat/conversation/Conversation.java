@@ -18,10 +18,13 @@ public record Conversation(
     String assigneeId,
     OffsetDateTime createdAt,
     OffsetDateTime updatedAt,
-    OffsetDateTime lastMessageAt) {
+    OffsetDateTime lastMessageAt,
+    String linkedConversationId,
+    JsonObject metadata) {
 
   static final String COLUMNS = "id, tenant_id, assistant_id, session_id, channel, status, ai_enabled, "
-      + "contact_data, qualified, assignee_id, created_at, updated_at, last_message_at";
+      + "contact_data, qualified, assignee_id, created_at, updated_at, last_message_at, linked_conversation_id, "
+      + "metadata";
 
   static Conversation from(Row row) {
     return new Conversation(
@@ -37,7 +40,9 @@ public record Conversation(
         row.getString("assignee_id"),
         row.getOffsetDateTime("created_at"),
         row.getOffsetDateTime("updated_at"),
-        row.getOffsetDateTime("last_message_at"));
+        row.getOffsetDateTime("last_message_at"),
+        row.getString("linked_conversation_id"),
+        row.getJsonObject("metadata"));
   }
 
   /** The API shape of shared/API.md Part 2. */
@@ -54,6 +59,8 @@ public record Conversation(
         .put("assigneeId", assigneeId)
         .put("createdAt", Timestamps.format(createdAt))
         .put("updatedAt", Timestamps.format(updatedAt))
-        .put("lastMessageAt", Timestamps.format(lastMessageAt));
+        .put("lastMessageAt", Timestamps.format(lastMessageAt))
+        .put("linkedConversationId", linkedConversationId)
+        .put("metadata", metadata == null ? new JsonObject() : metadata);
   }
 }

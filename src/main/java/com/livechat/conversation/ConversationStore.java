@@ -64,12 +64,29 @@ public final class ConversationStore {
   private static final String RECENT_MESSAGES =
       "SELECT " + Message.COLUMNS + " FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND id <> $3 "
           + "ORDER BY seq DESC LIMIT $4";
+  private static final String LATEST_REPLY_AFTER =
+      "SELECT " + Message.COLUMNS + " FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND role = 'assistant' "
+          + "AND created_at > $3 ORDER BY seq DESC LIMIT 1";
   private static final String UPDATE =
       "UPDATE conversations SET status = $3, ai_enabled = $4, assignee_id = $5, updated_at = now() "
           + "WHERE tenant_id = $1 AND id = $2 RETURNING " + Conversation.COLUMNS;
   private static final String INSERT_CONVERSATION =
-      "INSERT INTO conversations (id, tenant_id, assistant_id, session_id, channel) VALUES ($1, $2, $3, $4, $5) "
+      "INSERT INTO conversations (id, tenant_id, assistant_id, session_id, channel, linked_conversation_id) "
+          + "VALUES ($1, $2, $3, $4, $5, $6) RETURNING " + Conversation.COLUMNS;
+  private static final String LATEST_OF_SESSION =
+      "SELECT " + Conversation.COLUMNS + " FROM conversations WHERE tenant_id = $1 AND session_id = $2 AND channel = $3 "
+          + "ORDER BY created_at DESC, id DESC LIMIT 1";
+  // a call's outcome (metadata.call), closing the conversation when the call ended
+  private static final String RECORD_CALL =
+      "UPDATE conversations SET metadata = jsonb_set(metadata, '{call}', $3::jsonb), "
+          + "status = CASE WHEN $4 THEN 'closed' ELSE status END, updated_at = now() "
+          + "WHERE tenant_id = $1 AND id = $2 RETURNING " + Conversation.COLUMNS;
+  private static final String LINK =
+      "UPDATE conversations SET linked_conversation_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 "
           + "RETURNING " + Conversation.COLUMNS;
+  private static final String CORRECT_MESSAGE =
+      "UPDATE messages SET content = $4, metadata = metadata || $5::jsonb WHERE tenant_id = $1 AND conversation_id = $2 "
+          + "AND id = $3 AND role = 'assistant' RETURNING " + Message.COLUMNS;
   // the message and its conversation's last_message_at in one round trip; the row has the
   // conversation's columns under their names and the message's as message_*. The UPDATE comes
   // first: it takes the conversation's row lock and scopes it to the tenant, and the message is
@@ -143,12 +160,24 @@ public final class ConversationStore {
   /** The last {@code limit} messages of a conversation but {@code exceptMessageId}, oldest first. */
   public Future<List<Message>> recentMessages(String tenantId, String conversationId, String exceptMessageId,
       int limit) {
-    return pool.preparedQuery(RECENT_MESSAGES).execute(Tuple.of(tenantId, conversationId, exceptMessageId, limit))
+    return recentMessages(pool, tenantId, conversationId, exceptMessageId, limit);
+  }
+
+  public Future<List<Message>> recentMessages(SqlClient client, String tenantId, String conversationId,
+      String exceptMessageId, int limit) {
+    return client.preparedQuery(RECENT_MESSAGES).execute(Tuple.of(tenantId, conversationId, exceptMessageId, limit))
         .map(rows -> {
           List<Message> messages = Rows.all(rows, Message::from);
           Collections.reverse(messages);
           return messages;
         });
+  }
+
+  /** The newest assistant message written after {@code after}, or null. */
+  public Future<Message> latestReplyAfter(String tenantId, String conversationId, java.time.Instant after) {
+    return pool.preparedQuery(LATEST_REPLY_AFTER)
+        .execute(Tuple.of(tenantId, conversationId, java.time.OffsetDateTime.ofInstant(after, java.time.ZoneOffset.UTC)))
+        .map(rows -> Rows.first(rows, Message::from));
   }
 
   /** The conversation, row-locked until the transaction ends; null when the tenant has none with this id. */
@@ -172,8 +201,14 @@ public final class ConversationStore {
    */
   public Future<Conversation> insertConversation(SqlClient tx, String tenantId, String assistantId, String sessionId,
       String channel, EventBatch events) {
+    return insertConversation(tx, tenantId, assistantId, sessionId, channel, null, events);
+  }
+
+  /** {@link #insertConversation} linked to another conversation of the tenant (a call started from a chat). */
+  public Future<Conversation> insertConversation(SqlClient tx, String tenantId, String assistantId, String sessionId,
+      String channel, String linkedConversationId, EventBatch events) {
     return tx.preparedQuery(INSERT_CONVERSATION)
-        .execute(Tuple.of(Ids.next("conv"), tenantId, assistantId, sessionId, channel))
+        .execute(Tuple.of(Ids.next("conv"), tenantId, assistantId, sessionId, channel, linkedConversationId))
         .recover(err -> Future.failedFuture(err instanceof PgException pg && FOREIGN_KEY_VIOLATION.equals(pg.getSqlState())
             && ASSISTANT_FOREIGN_KEY.equals(pg.getConstraint())
             ? AppError.notFound("assistant_not_found", "No assistant of this widget has this id.") : err))
@@ -181,6 +216,47 @@ public final class ConversationStore {
           Conversation c = Conversation.from(rows.iterator().next());
           events.add(EventTypes.CONVERSATION_NEW, c.toJson(), c.sessionId());
           return c;
+        });
+  }
+
+  /** The session's newest conversation in a channel, or null. */
+  public Future<Conversation> latestOfSession(SqlClient client, String tenantId, String sessionId, String channel) {
+    return client.preparedQuery(LATEST_OF_SESSION).execute(Tuple.of(tenantId, sessionId, channel))
+        .map(rows -> Rows.first(rows, Conversation::from));
+  }
+
+  /** Links a conversation to another of the tenant (a chat to the call started from it; conversation:updated). */
+  public Future<Conversation> link(SqlClient tx, String tenantId, String conversationId, String linkedId,
+      EventBatch events) {
+    return tx.preparedQuery(LINK).execute(Tuple.of(tenantId, conversationId, linkedId))
+        .map(rows -> rows.size() == 0 ? null : changed(Conversation.from(rows.iterator().next()), events));
+  }
+
+  /**
+   * Records a call's state in the conversation's {@code metadata.call} (conversation:updated), and
+   * closes the conversation when {@code ended}.
+   */
+  public Future<Conversation> recordCall(SqlClient tx, String tenantId, String conversationId, JsonObject call,
+      boolean ended, EventBatch events) {
+    return tx.preparedQuery(RECORD_CALL).execute(Tuple.of(tenantId, conversationId, call, ended))
+        .map(rows -> rows.size() == 0 ? null : changed(Conversation.from(rows.iterator().next()), events));
+  }
+
+  /**
+   * Replaces the text of an assistant message with what was actually said (a caller interrupted the
+   * spoken reply: the message becomes what they heard), merging {@code metadata} into its metadata
+   * (message:updated). Null when the conversation has no such assistant message.
+   */
+  public Future<Message> correctMessage(SqlClient tx, String tenantId, String conversationId, String messageId,
+      String content, JsonObject metadata, String sessionId, EventBatch events) {
+    return tx.preparedQuery(CORRECT_MESSAGE)
+        .execute(Tuple.of(tenantId, conversationId, messageId, content, metadata))
+        .map(rows -> {
+          Message m = Rows.first(rows, Message::from);
+          if (m != null) {
+            events.add(EventTypes.MESSAGE_UPDATED, m.toJson(), sessionId);
+          }
+          return m;
         });
   }
 

@@ -7,6 +7,12 @@ public final class EventTypes {
   public static final String CONVERSATION_UPDATED = "conversation:updated";
   public static final String CONVERSATION_QUALIFIED = "conversation:qualified";
   public static final String MESSAGE_NEW = "message:new";
+  /**
+   * A stored message's text changed: a caller interrupted a spoken reply, and the message became
+   * what they heard. Not among the five types of the published reference; clients ignore types
+   * they do not know.
+   */
+  public static final String MESSAGE_UPDATED = "message:updated";
   public static final String CAMPAIGN_PROGRESS = "campaign:progress";
 
   private EventTypes() {}

@@ -71,6 +71,12 @@ public final class Metrics {
         .register(registry);
   }
 
+  /** The node's calls in progress over a relay or browser socket (voice.LiveCalls). */
+  public void liveCalls(java.util.function.IntSupplier count) {
+    io.micrometer.core.instrument.Gauge.builder("livechat_voice_live_calls", count::getAsInt)
+        .description("calls in progress on this node's relay and browser sockets").register(registry);
+  }
+
   public String scrape() {
     return registry.scrape();
   }

@@ -17,7 +17,8 @@ record Audience(String sessionId) {
   static final Audience DASHBOARD = new Audience(null);
 
   /** The event types a visitor socket receives, with the same ids as the tenant socket. */
-  static final List<String> VISITOR_TYPES = List.of(EventTypes.MESSAGE_NEW, EventTypes.CONVERSATION_UPDATED);
+  static final List<String> VISITOR_TYPES = List.of(EventTypes.MESSAGE_NEW, EventTypes.MESSAGE_UPDATED,
+      EventTypes.CONVERSATION_UPDATED);
 
   static Audience visitor(String sessionId) {
     if (sessionId == null) {

@@ -1,21 +1,15 @@
 package com.livechat.realtime;
 
 import com.livechat.auth.VisitorTokens;
-import com.livechat.auth.WidgetTokens;
-import com.livechat.error.AppError;
 import com.livechat.http.RouteGroup;
 import com.livechat.widget.WidgetCache;
-import com.livechat.widget.WidgetRoutes;
-import com.livechat.widget.WidgetSnapshot;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,14 +34,12 @@ public final class VisitorSocketHandler implements RouteGroup {
 
   private final Sockets sockets;
   private final Vertx vertx;
-  private final WidgetCache widgets;
-  private final VisitorTokens visitorTokens;
+  private final VisitorAccess access;
 
   public VisitorSocketHandler(Sockets sockets, WidgetCache widgets, VisitorTokens visitorTokens) {
     this.sockets = sockets;
     this.vertx = sockets.vertx();
-    this.widgets = widgets;
-    this.visitorTokens = visitorTokens;
+    this.access = new VisitorAccess(widgets, visitorTokens);
   }
 
   @Override
@@ -56,34 +48,7 @@ public final class VisitorSocketHandler implements RouteGroup {
   }
 
   private void upgrade(RoutingContext ctx) {
-    HttpServerRequest request = ctx.request();
-    AppError refused = WebSocketUpgrade.refusal(request);
-    if (refused != null) {
-      WebSocketUpgrade.refuse(request, refused);
-      return;
-    }
-    String origin = request.getHeader(HttpHeaders.ORIGIN);
-    String named = request.getParam("widgetId");
-    if (named == null || origin == null) {
-      accept(request, origin);
-      return;
-    }
-    Context own = vertx.getOrCreateContext();
-    // held until the widget is known: the handshake needs a request that has not been read to its end
-    request.pause();
-    widgets.get(named).onComplete(ar -> own.runOnContext(v -> {
-      if (ar.succeeded() && ar.result() != null && !ar.result().originAllowed(origin)) {
-        WebSocketUpgrade.refuse(request, AppError.forbidden("origin_not_allowed",
-            "This origin may not use this widget."));
-      } else {
-        // an unknown widget is refused by the auth message, as every other bad credential
-        accept(request, origin);
-      }
-    }));
-  }
-
-  private static SocketSession.Refused invalidToken() {
-    return new SocketSession.Refused(SocketSession.CLOSE_UNAUTHORIZED, "invalid token");
+    access.upgrade(vertx, ctx.request(), this::accept);
   }
 
   private void accept(HttpServerRequest request, String origin) {
@@ -105,18 +70,19 @@ public final class VisitorSocketHandler implements RouteGroup {
 
     @Override
     public Future<SocketSession.Admission> admit(JsonObject auth) {
-      String widgetId = auth.getValue("widgetId") instanceof String s ? s : null;
-      String token = auth.getValue("token") instanceof String s ? s : null;
-      String sessionId = auth.getValue("sessionId") instanceof String s ? s : null;
-      if (sessionId == null || !WidgetRoutes.SESSION_ID.matcher(sessionId).matches()) {
-        return Future.failedFuture(new SocketSession.Refused(SocketSession.CLOSE_BAD_REQUEST, "invalid sessionId"));
-      }
-      if (widgetId == null || widgetId.isEmpty() || widgetId.length() > 128) {
-        return Future.failedFuture(new SocketSession.Refused(SocketSession.CLOSE_UNAUTHORIZED, "unknown widget"));
-      }
-      this.widgetId = widgetId;
-      this.token = token;
-      return widgets.get(widgetId).compose(widget -> admit(widget, token, sessionId));
+      return access.admit(auth.getValue("widgetId"), auth.getValue("token"), auth.getValue("sessionId"), origin)
+          .transform(ar -> {
+            if (ar.failed()) {
+              return Future.failedFuture(ar.cause() instanceof VisitorAccess.Refused r
+                  ? new SocketSession.Refused(r.code(), r.getMessage()) : ar.cause());
+            }
+            VisitorAccess.Visitor visitor = ar.result();
+            this.widgetId = visitor.widget().tenant().id();
+            this.token = (String) auth.getValue("token");
+            return Future.succeededFuture(new SocketSession.Admission(visitor.tenantId(),
+                Audience.visitor(visitor.sessionId()), visitor.expiresAtMillis(),
+                new JsonObject().put("type", "auth:ok").put("sessionId", visitor.sessionId())));
+          });
     }
 
     /**
@@ -126,38 +92,7 @@ public final class VisitorSocketHandler implements RouteGroup {
      */
     @Override
     public Future<Boolean> stillValid(SocketSession.Admission who) {
-      return widgets.get(widgetId).map(widget -> widget != null && widget.originAllowed(origin)
-          && (VisitorTokens.isVisitorToken(token) ? who.expiresAtMillis() > System.currentTimeMillis()
-              : widgetTokenUntil(widget, token) != WidgetTokens.NO_MATCH));
-    }
-
-    private Future<SocketSession.Admission> admit(WidgetSnapshot widget, String token, String sessionId) {
-      if (widget == null) {
-        return Future.failedFuture(new SocketSession.Refused(SocketSession.CLOSE_UNAUTHORIZED, "unknown widget"));
-      }
-      if (!widget.originAllowed(origin)) {
-        return Future.failedFuture(new SocketSession.Refused(SocketSession.CLOSE_FORBIDDEN, "origin not allowed"));
-      }
-      Future<Long> until;
-      if (VisitorTokens.isVisitorToken(token)) {
-        until = visitorTokens.verify(token).transform(ar -> ar.succeeded()
-            && ar.result().tenantId().equals(widget.tenant().id()) && ar.result().sessionId().equals(sessionId)
-            ? Future.succeededFuture(ar.result().expiresAtMillis()) : Future.failedFuture(invalidToken()));
-      } else {
-        long widgetUntil = widgetTokenUntil(widget, token);
-        until = widgetUntil == WidgetTokens.NO_MATCH ? Future.failedFuture(invalidToken())
-            : Future.succeededFuture(widgetUntil);
-      }
-      return until.map(expires -> new SocketSession.Admission(widget.tenant().id(), Audience.visitor(sessionId),
-          expires, new JsonObject().put("type", "auth:ok").put("sessionId", sessionId)));
-    }
-
-    /** Until when the widget token holds for this socket; NO_MATCH also for a browser's in secure mode. */
-    private long widgetTokenUntil(WidgetSnapshot widget, String token) {
-      if (widget.tenant().requireVisitorToken() && origin != null) {
-        return WidgetTokens.NO_MATCH;
-      }
-      return WidgetTokens.liveUntil(widget.tenant(), token, Instant.now());
+      return access.stillValid(widgetId, token, origin, who.expiresAtMillis());
     }
 
     @Override

@@ -8,7 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /** The checks of a WebSocket upgrade request, refused with the JSON error rather than by the handshake. */
-final class WebSocketUpgrade {
+public final class WebSocketUpgrade {
 
   private static final Set<String> SUPPORTED_VERSIONS = Set.of("13", "8", "7");
   private static final String SEC_WEBSOCKET_VERSION = "Sec-WebSocket-Version";
@@ -17,7 +17,7 @@ final class WebSocketUpgrade {
   private WebSocketUpgrade() {}
 
   /** Why the request is not an upgrade this server can take, or null when it is one. */
-  static AppError refusal(HttpServerRequest request) {
+  public static AppError refusal(HttpServerRequest request) {
     String connection = request.getHeader(HttpHeaders.CONNECTION);
     if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))
         || connection == null || !connection.toLowerCase(Locale.ROOT).contains("upgrade")
@@ -34,7 +34,7 @@ final class WebSocketUpgrade {
   }
 
   /** Answers a refused upgrade with its JSON error (and the version a 426 asks for). */
-  static void refuse(HttpServerRequest request, AppError refused) {
+  public static void refuse(HttpServerRequest request, AppError refused) {
     if (refused.kind() == AppError.Kind.UPGRADE_REQUIRED) {
       request.response().putHeader(SEC_WEBSOCKET_VERSION, "13");
     }

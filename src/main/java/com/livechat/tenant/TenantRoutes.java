@@ -14,7 +14,10 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 
-/** The caller's tenant: GET /api/tenant, PUT /api/tenant/config, POST /api/tenant/widget-token/rotate. */
+/**
+ * The caller's tenant: GET /api/tenant, PUT /api/tenant/config, POST /api/tenant/widget-token/rotate,
+ * GET|PUT|DELETE /api/tenant/telephony.
+ */
 public final class TenantRoutes implements RouteGroup {
 
   static final int DEFAULT_GRACE_SECONDS = 3600;
@@ -37,6 +40,11 @@ public final class TenantRoutes implements RouteGroup {
         .handler(ctx -> Responses.reply(ctx, 200, this::putConfig));
     router.post("/api/tenant/widget-token/rotate").handler(body).handler(auth)
         .handler(ctx -> Responses.reply(ctx, 200, this::rotateWidgetToken));
+    router.get("/api/tenant/telephony").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::getTelephony));
+    router.put("/api/tenant/telephony").handler(body).handler(auth)
+        .handler(ctx -> Responses.reply(ctx, 200, this::putTelephony));
+    router.delete("/api/tenant/telephony").handler(auth)
+        .handler(ctx -> Responses.reply(ctx, 200, this::deleteTelephony));
   }
 
   private Future<JsonObject> get(RoutingContext ctx) {
@@ -57,6 +65,30 @@ public final class TenantRoutes implements RouteGroup {
     principal.requireManager();
     return settings.rotateWidgetToken(principal.tenantId(), graceSeconds(ctx))
         .map(token -> new JsonObject().put("widgetToken", token));
+  }
+
+  /** Owners and admins only, reading included: the account's sid is no agent's business. */
+  private Future<JsonObject> getTelephony(RoutingContext ctx) {
+    Principal principal = DashboardAuth.principal(ctx);
+    principal.requireManager();
+    return settings.telephony(principal.tenantId()).map(TenantRoutes::telephonyJson);
+  }
+
+  private Future<JsonObject> putTelephony(RoutingContext ctx) {
+    Principal principal = DashboardAuth.principal(ctx);
+    principal.requireManager();
+    TelephonyInput input = TelephonyInput.parse(Bodies.object(ctx));
+    return settings.updateTelephony(principal.tenantId(), input).map(TenantRoutes::telephonyJson);
+  }
+
+  private Future<JsonObject> deleteTelephony(RoutingContext ctx) {
+    Principal principal = DashboardAuth.principal(ctx);
+    principal.requireManager();
+    return settings.removeTelephony(principal.tenantId()).map(TenantRoutes::telephonyJson);
+  }
+
+  private static JsonObject telephonyJson(TelephonyView view) {
+    return new JsonObject().put("telephony", view.toJson());
   }
 
   /** The body is optional: none (or {}) means the default grace. */

@@ -1,22 +1,30 @@
 package com.livechat.tenant;
 
 import com.livechat.auth.WidgetTokens;
+import com.livechat.config.AppConfig;
 import com.livechat.error.AppError;
 import io.vertx.core.Future;
 
 /**
  * A tenant's own settings as its owners and admins change them: the widget config with its
- * allowed origins and search language, and the widget token. Every committed change is announced
- * on tenant.changed, so that no node serves the old config or accepts a revoked token for long.
+ * allowed origins and search language, the widget token, and the carrier account. Every committed
+ * change of the config or the tokens is announced on tenant.changed, so that no node serves the old
+ * config or accepts a revoked token for long (the carrier account is read uncached).
  */
 public final class TenantSettings {
 
   private final TenantStore store;
   private final TenantChanges changes;
+  private final TelephonyStore telephony;
+  private final AppConfig.Twilio serverTelephony;
 
-  public TenantSettings(TenantStore store, TenantChanges changes) {
+  /** @param serverTelephony the server-wide carrier account, which applies to a tenant without its own */
+  public TenantSettings(TenantStore store, TenantChanges changes, TelephonyStore telephony,
+      AppConfig.Twilio serverTelephony) {
     this.store = store;
     this.changes = changes;
+    this.telephony = telephony;
+    this.serverTelephony = serverTelephony;
   }
 
   public Future<TenantStore.Settings> find(String tenantId) {
@@ -52,6 +60,28 @@ public final class TenantSettings {
           changes.announce(tenantId);
           return Future.succeededFuture(token);
         });
+  }
+
+  /** The carrier account in effect: the tenant's own, else the server-wide one. */
+  public Future<TelephonyView> telephony(String tenantId) {
+    return telephony.find(tenantId).map(own -> own == null ? TelephonyView.server(serverTelephony)
+        : TelephonyView.tenant(own.accountSid(), own.apiBaseUrl(), serverTelephony));
+  }
+
+  /** Sets the tenant's own account; without an authToken the stored one is kept (400 when there is none). */
+  public Future<TelephonyView> updateTelephony(String tenantId, TelephonyInput input) {
+    return telephony.save(tenantId, input.accountSid(), input.authToken(), input.apiBaseUrl())
+        .compose(saved -> switch (saved) {
+          case SAVED -> Future.succeededFuture(
+              TelephonyView.tenant(input.accountSid(), input.apiBaseUrl(), serverTelephony));
+          case NO_AUTH_TOKEN -> Future.failedFuture(TelephonyInput.authTokenRequired());
+          case NO_SUCH_TENANT -> Future.failedFuture(tenantNotFound());
+        });
+  }
+
+  /** Removes the tenant's own account; the server-wide one applies again. */
+  public Future<TelephonyView> removeTelephony(String tenantId) {
+    return telephony.delete(tenantId).map(removed -> TelephonyView.server(serverTelephony));
   }
 
   static AppError tenantNotFound() {

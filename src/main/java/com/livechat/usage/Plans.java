@@ -6,15 +6,18 @@ import java.util.Map;
 
 /**
  * The plans of the service, from config: each names monthly limits of messages, AI tokens and
- * voice calls (null = unlimited). Every node must have the same plans: PostgreSQL evaluates them
- * together with each tenant's override (see migration V5) in the statement that counts usage.
+ * voice calls, and a cap on the voice calls in progress at once (null = unlimited). Every node must
+ * have the same plans: PostgreSQL evaluates them together with each tenant's override (see
+ * migration V5) in the statement that counts usage.
  */
 public record Plans(String defaultPlan, JsonObject plans) {
 
   public static final String MESSAGES = "messagesPerMonth";
   public static final String TOKENS = "tokensPerMonth";
   public static final String VOICE_CALLS = "voiceCallsPerMonth";
-  public static final List<String> KEYS = List.of(MESSAGES, TOKENS, VOICE_CALLS);
+  /** Not a monthly count: the voice calls a tenant may have in progress at the same time. */
+  public static final String CONCURRENT_CALLS = "maxConcurrentCalls";
+  public static final List<String> KEYS = List.of(MESSAGES, TOKENS, VOICE_CALLS, CONCURRENT_CALLS);
 
   /** Far beyond any real month, small enough that PostgreSQL's bigint sums never overflow. */
   public static final long MAX_LIMIT = 1_000_000_000_000L;
@@ -39,7 +42,7 @@ public record Plans(String defaultPlan, JsonObject plans) {
   }
 
   /**
-   * Checks a set of limits (a plan's, or an operator's override): only the three keys, each null or
+   * Checks a set of limits (a plan's, or an operator's override): only the {@link #KEYS}, each null or
    * an integer from 0 to {@link #MAX_LIMIT}. Throws IllegalArgumentException naming {@code where}.
    */
   public static void validateLimits(JsonObject limits, String where) {

@@ -36,9 +36,12 @@ public final class UsageStore {
           + "ON CONFLICT (tenant_id, period) DO UPDATE SET tokens = u.tokens + $3";
   private static final String USAGE =
       "SELECT messages, tokens, voice_calls FROM usage WHERE tenant_id = $1 AND period = $2";
+  private static final String[] KEYS = Plans.KEYS.toArray(String[]::new);
+  // $4 the keys (Plans.KEYS): the limits in effect come back in their order
   private static final String LIMITS =
-      "SELECT plan, limits, usage_limit(id, 'messagesPerMonth', $2::jsonb, $3::text) AS m, "
-          + "usage_limit(id, 'tokensPerMonth', $2::jsonb, $3::text) AS t, usage_limit(id, 'voiceCallsPerMonth', $2::jsonb, $3::text) AS v FROM tenants WHERE id = $1";
+      "SELECT plan, limits, ARRAY(SELECT usage_limit(id, k, $2::jsonb, $3::text) "
+          + "FROM unnest($4::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n) AS effective FROM tenants WHERE id = $1";
+  private static final String LIMIT = "SELECT usage_limit($1::text, $2::text, $3::jsonb, $4::text)";
   private static final String SET_PLAN =
       "UPDATE tenants SET plan = coalesce($2::text, plan), limits = coalesce($3::jsonb, limits), updated_at = now() WHERE id = $1";
 
@@ -112,17 +115,32 @@ public final class UsageStore {
 
   /** Null when there is no such tenant. */
   public Future<Limits> limits(String tenantId) {
-    return pool.preparedQuery(LIMITS).execute(Tuple.of(tenantId, plansJson, plans.defaultPlan())).map(rows -> {
+    return pool.preparedQuery(LIMITS).execute(Tuple.of(tenantId, plansJson, plans.defaultPlan(), KEYS)).map(rows -> {
       if (rows.size() == 0) {
         return null;
       }
       Row r = rows.iterator().next();
-      JsonObject effective = new JsonObject()
-          .put(Plans.MESSAGES, r.getLong("m"))
-          .put(Plans.TOKENS, r.getLong("t"))
-          .put(Plans.VOICE_CALLS, r.getLong("v"));
+      Long[] values = r.getArrayOfLongs("effective");
+      JsonObject effective = new JsonObject();
+      for (int i = 0; i < KEYS.length; i++) {
+        effective.put(KEYS[i], values[i]);
+      }
       return new Limits(r.getString("plan"), r.getJsonObject("limits"), effective);
     });
+  }
+
+  /**
+   * The value of one limit in effect for the tenant (its override, else its plan's), read in
+   * {@code client}'s transaction when it is one; null = unlimited, and for a tenant that does not exist.
+   *
+   * @param key one of {@link Plans#KEYS}, e.g. {@link Plans#CONCURRENT_CALLS}
+   */
+  public Future<Long> limit(SqlClient client, String tenantId, String key) {
+    if (!Plans.KEYS.contains(key)) {
+      return Future.failedFuture(new IllegalArgumentException("unknown limit " + key + "; known: " + Plans.KEYS));
+    }
+    return client.preparedQuery(LIMIT).execute(Tuple.of(tenantId, key, plansJson, plans.defaultPlan()))
+        .map(rows -> rows.iterator().next().getLong(0));
   }
 
   /**

@@ -293,7 +293,7 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
       return;
     }
     Responses.reply(ctx, 200, c -> vertx.eventBus().<JsonObject>request(Addresses.CHAT_REPLY, chatRequest(c),
-        chatDelivery).map(reply -> reply.body()));
+        chatDelivery).map(reply -> forWidget(reply.body())));
   }
 
   /** The chat.reply body of a valid request, its rate limits taken; throws the 4xx otherwise. */
@@ -367,7 +367,7 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
         .onComplete(ar -> {
           deltas.unregister();
           if (ar.succeeded()) {
-            sse.end("done", new JsonObject().put("success", true).mergeIn(ar.result().body()));
+            sse.end("done", new JsonObject().put("success", true).mergeIn(forWidget(ar.result().body())));
           } else if (!sse.started()) {
             ErrorMapper.respond(ctx, ar.cause());
           } else {
@@ -559,5 +559,11 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
       }
     }
     return false;
+  }
+
+  /** The chat.reply answer as the published reference shapes it: the stored reply's id is not part of it. */
+  private static JsonObject forWidget(JsonObject reply) {
+    reply.remove("messageId");
+    return reply;
   }
 }

@@ -8,6 +8,8 @@ const QUALIFICATION_FIELDS = [
   ['need', 'Need'], ['budget', 'Budget'], ['timeline', 'Timeline'],
 ];
 const PHONE = /^\+[1-9][0-9]{6,14}$/;
+// BCP-47-like, as the server checks it: en-US, pt-BR, zh-Hans-CN
+const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/;
 
 export function render(ctx, arg) {
   let assistants = [];
@@ -67,6 +69,9 @@ export function render(ctx, arg) {
     const temperature = h('input', { name: 'temperature', type: 'number', min: '0', max: '2', step: '0.1', value: String(a?.temperature ?? 0.7) });
     const maxTokens = h('input', { name: 'maxTokens', type: 'number', min: '1', max: '32000', step: '1', value: String(a?.maxTokens ?? 512) });
     const phones = h('textarea', { name: 'phoneNumbers', rows: '2', placeholder: '+14165559999', value: (a?.phoneNumbers ?? []).join('\n') });
+    const transfer = h('input', { name: 'transferNumber', type: 'tel', inputmode: 'tel', autocomplete: 'off', maxlength: '16', placeholder: '+14165550123', value: a?.transferNumber ?? '' });
+    const language = h('input', { name: 'voiceLanguage', type: 'text', maxlength: '35', placeholder: 'en-US', autocomplete: 'off', spellcheck: 'false', value: a?.voice?.language ?? '' });
+    const ttsVoice = h('input', { name: 'voiceTtsVoice', type: 'text', maxlength: '100', placeholder: 'Carrier default', autocomplete: 'off', spellcheck: 'false', value: a?.voice?.ttsVoice ?? '' });
     const required = new Set(a?.qualification?.requiredFields ?? (a ? [] : ['name', 'email']));
     const checks = QUALIFICATION_FIELDS.map(([key, label]) => {
       const box = h('input', { type: 'checkbox', name: 'requiredFields', value: key, checked: required.has(key), id: `req-${key}` });
@@ -86,7 +91,13 @@ export function render(ctx, arg) {
         field('Model', model, 'Empty = the server default.'),
         field('Temperature', temperature, '0 (focused) to 2 (creative).'),
         field('Max tokens per reply', maxTokens, '1 to 32000.')),
-      field('Phone numbers', phones, 'E.164 numbers that reach this assistant by phone, one a line. Empty = no voice.'),
+      h('fieldset', { class: 'fieldset', dataset: { dc: 'voice-fields' } },
+        h('legend', {}, 'Voice'),
+        field('Phone numbers', phones, 'E.164 numbers that reach this assistant by phone, one a line. Empty = no voice.'),
+        field('Transfer number', transfer, 'Where a call is put through when the caller asks for a person (E.164). Empty = the caller hears that nobody can take the call.'),
+        h('div', { class: 'grid-2' },
+          field('Language', language, 'Of speech recognition and the spoken replies, like en-US. Empty = the server default.'),
+          field('Text-to-speech voice', ttsVoice, 'A voice name of your carrier, passed on as it is. Empty = its default.'))),
       h('fieldset', { class: 'fieldset' },
         h('legend', {}, 'A lead is qualified when these are known'),
         h('div', { class: 'check-grid' }, checks)),
@@ -100,6 +111,12 @@ export function render(ctx, arg) {
       const bad = phoneNumbers.find((p) => !PHONE.test(p));
       if (!name.value.trim()) return error.show('The assistant needs a name.');
       if (bad) return error.show(`${bad} is not an E.164 number (like +14165559999).`);
+      const transferNumber = transfer.value.replace(/[\s().-]/g, '');
+      if (transferNumber && !PHONE.test(transferNumber)) return error.show(`The transfer number ${transferNumber} is not an E.164 number (like +14165550123).`);
+      const voice = {};
+      if (language.value.trim()) voice.language = language.value.trim();
+      if (ttsVoice.value.trim()) voice.ttsVoice = ttsVoice.value.trim();
+      if (voice.language && !LANGUAGE.test(voice.language)) return error.show(`${voice.language} is not a language tag (like en-US).`);
       const body = {
         name: name.value.trim(),
         instructions: instructions.value,
@@ -108,6 +125,8 @@ export function render(ctx, arg) {
         temperature: temperature.value === '' ? null : Number(temperature.value),
         maxTokens: maxTokens.value === '' ? null : Number(maxTokens.value),
         phoneNumbers,
+        transferNumber: transferNumber || null,
+        voice,
         qualification: { requiredFields: checks.map((c) => c.firstChild).filter((b) => b.checked).map((b) => b.value) },
       };
       if (body.temperature !== null && !(body.temperature >= 0 && body.temperature <= 2)) return error.show('Temperature must be from 0 to 2.');

@@ -1,10 +1,13 @@
 // Conversations: the live list (filters, unread counts), the open thread (history, streamed AI
 // replies, visitor typing, takeover / give back / close / assign, the agent's reply) and the
-// contact panel (what the visitor told us, and why the lead is qualified).
+// contact panel (what the visitor told us, and why the lead is qualified). Voice conversations show
+// as calls: the carrier's status live, the duration once ended, the caller's number, the chat the
+// call came from; their transcript follows the call, and a spoken reply the caller cut off is
+// replaced in place by what they heard (message:updated).
 import { api, listAll, describe } from '../api.js';
 import { session } from '../session.js';
-import { conversationTitle } from '../store.js';
-import { h, replace, icon, formatTime, formatRelative, toast, emptyState } from '../dom.js';
+import { conversationTitle, callInfo } from '../store.js';
+import { h, replace, icon, formatTime, formatRelative, formatDuration, toast, emptyState } from '../dom.js';
 
 const CONTACT_FIELDS = [
   ['name', 'Name'], ['email', 'Email'], ['phone', 'Phone'], ['company', 'Company'],
@@ -12,6 +15,8 @@ const CONTACT_FIELDS = [
 ];
 const FIELD_LABELS = Object.fromEntries(CONTACT_FIELDS);
 const ROLE_LABELS = { visitor: 'Visitor', assistant: 'AI assistant', agent: 'Agent', system: 'System note' };
+const CALL_ROLE_LABELS = { ...ROLE_LABELS, visitor: 'Caller' };
+const roleLabel = (role, channel) => (channel === 'voice' ? CALL_ROLE_LABELS : ROLE_LABELS)[role] || role;
 const TYPING_MS = 4000;
 const TYPING_SEND_MS = 2000;
 const MESSAGE_PAGE = 200;
@@ -21,7 +26,7 @@ export function render(ctx, arg) {
   const rows = new Map(); // conversation id → row button
   let assistants = new Map();
   let users = [];
-  let thread = null; // {id, ids:Set, loading, pending:[], lastId, streams:Map}
+  let thread = null; // {id, channel, ids:Set, els:Map, loading, pending:[{kind, m}], lastId, streams:Map}
   let typingTimer = null;
   let lastTypingSent = 0;
 
@@ -91,16 +96,23 @@ export function render(ctx, arg) {
     if (thread?.id === c.id) row.setAttribute('aria-current', 'true');
     else row.removeAttribute('aria-current');
     row.dataset.status = c.status;
+    row.dataset.channel = c.channel;
+    const call = callInfo(c);
+    const fallback = call
+      ? (c.contact_data?.phone && conversationTitle(c) !== c.contact_data.phone ? c.contact_data.phone : 'No transcript yet')
+      : (c.contact_data?.email && c.contact_data?.name ? c.contact_data.email : 'Session ' + c.sessionId);
     replace(row,
       h('span', { class: 'row-top' },
-        h('span', { class: 'row-title' }, conversationTitle(c)),
+        h('span', { class: 'row-title' }, call ? icon('phone', 'row-icon') : null, conversationTitle(c)),
         h('span', { class: 'row-time' }, formatRelative(c.lastMessageAt || c.createdAt))),
-      h('span', { class: 'row-preview' }, preview ? (preview.role === 'visitor' ? '' : ROLE_LABELS[preview.role] + ': ') + preview.text : (c.contact_data?.email && c.contact_data?.name ? c.contact_data.email : 'Session ' + c.sessionId)),
+      call ? h('span', { class: ['row-call', call.ended ? 'is-ended' : 'is-live'], dataset: { dc: 'call-status', callStatus: call.status || '' } }, call.summary) : null,
+      h('span', { class: 'row-preview' }, preview ? (preview.role === 'visitor' ? '' : roleLabel(preview.role, c.channel) + ': ') + preview.text : fallback),
       h('span', { class: 'row-tags' },
-        h('span', { class: ['badge', 'badge-' + c.channel], dataset: { dc: 'channel' } }, c.channel),
+        h('span', { class: ['badge', 'badge-' + c.channel], dataset: { dc: 'channel' } }, c.channel === 'voice' ? 'Call' : c.channel === 'chat' ? 'Chat' : c.channel),
         h('span', { class: ['badge', c.status === 'open' ? 'badge-open' : 'badge-closed'], dataset: { dc: 'status' } }, c.status === 'open' ? 'Open' : 'Closed'),
         h('span', { class: ['badge', c.aiEnabled ? 'badge-ai' : 'badge-human'] }, c.aiEnabled ? 'AI' : 'Agent'),
         c.qualified ? h('span', { class: 'badge badge-qualified', dataset: { dc: 'qualified' } }, 'Qualified') : null,
+        c.linkedConversationId ? h('span', { class: 'badge badge-linked', dataset: { dc: 'linked' }, title: call ? 'Started from a chat' : 'Continued as a call' }, call ? 'From chat' : 'Has call') : null,
         h('span', { class: 'unread', dataset: { dc: 'unread' }, hidden: unread === 0, 'aria-label': `${unread} unread` }, String(unread))));
   }
 
@@ -124,7 +136,7 @@ export function render(ctx, arg) {
   async function openConversation(id) {
     if (!id) return showNoThread();
     if (thread?.id === id) return;
-    thread = { id, ids: new Set(), loading: true, pending: [], lastId: null, streams: new Map() };
+    thread = { id, channel: null, ids: new Set(), els: new Map(), loading: true, pending: [], lastId: null, streams: new Map() };
     store.open(id);
     el.classList.add('has-open');
     renderList();
@@ -143,6 +155,7 @@ export function render(ctx, arg) {
         return;
       }
     }
+    thread.channel = conv.channel;
     buildThread(conv);
     await loadMessages(id);
   }
@@ -178,17 +191,21 @@ export function render(ctx, arg) {
     const assign = h('select', { id: 'assign-select', dataset: { dc: 'assign' }, on: { change: () => patch(assign, { assigneeId: assign.value || null }, assign.value ? 'Assigned.' : 'Unassigned.') } });
     const title = h('h2', { class: 'thread-title' });
     const meta = h('p', { class: 'thread-meta muted' });
+    const callStatus = h('p', { class: 'thread-call', dataset: { dc: 'thread-call-status' }, role: 'status', hidden: true });
+    const linked = h('a', { class: 'linked-link', dataset: { dc: 'linked-conversation' }, hidden: true });
+    const callNote = h('p', { class: 'call-note', dataset: { dc: 'call-note' }, hidden: true },
+      'This is a phone call: its transcript follows the call live. The caller does not hear replies typed here; to talk to them, give them the transfer number or call them back.');
     const banner = h('p', { class: 'banner' });
     const back = h('a', { href: '#/conversations', class: 'btn btn-ghost btn-icon back-link', 'aria-label': 'Back to the list' }, icon('back'));
 
     replace(threadPane,
       h('header', { class: 'thread-head' },
-        h('div', { class: 'thread-heading' }, back, h('div', {}, title, meta)),
+        h('div', { class: 'thread-heading' }, back, h('div', {}, title, meta, callStatus, linked)),
         h('div', { class: 'thread-actions' },
           h('div', { class: 'segmented', role: 'group', 'aria-label': 'Who answers' }, giveBack, takeover), closeConv, reopen,
           h('div', { class: 'assign' }, h('label', { for: 'assign-select' }, 'Assignee'), assign))),
-      banner, messages, typing, form);
-    ui = { messages, typing, input, send, replyHint, takeover, giveBack, closeConv, reopen, assign, title, meta, banner };
+      banner, messages, typing, callNote, form);
+    ui = { messages, typing, input, send, replyHint, takeover, giveBack, closeConv, reopen, assign, title, meta, banner, callStatus, linked, callNote, form };
     fillThreadHead(conv);
     fillContact(conv);
   }
@@ -196,7 +213,30 @@ export function render(ctx, arg) {
   function fillThreadHead(conv) {
     if (!ui) return;
     ui.title.textContent = conversationTitle(conv);
-    ui.meta.textContent = [conv.channel === 'voice' ? 'Voice call' : 'Chat', 'started ' + formatTime(conv.createdAt), conv.status === 'open' ? 'open' : 'closed'].join(' · ');
+    const call = callInfo(conv);
+    const phone = conv.contact_data?.phone;
+    const kind = !call ? 'Chat'
+      : call.direction === 'browser' ? 'Call from the widget, in the browser' + (phone ? ' (' + phone + ')' : '')
+        : (call.direction === 'outbound' ? 'Phone call to ' : 'Phone call from ') + (phone || 'an unknown number');
+    ui.meta.textContent = [kind, 'started ' + formatTime(conv.createdAt), conv.status === 'open' ? 'open' : 'closed'].join(' · ');
+    ui.callStatus.hidden = !call;
+    if (call) {
+      replace(ui.callStatus, icon('phone'), call.summary);
+      ui.callStatus.dataset.callStatus = call.status || '';
+      ui.callStatus.classList.toggle('is-live', !call.ended);
+    }
+    if (conv.linkedConversationId) {
+      ui.linked.href = '#/conversations/' + encodeURIComponent(conv.linkedConversationId);
+      ui.linked.dataset.id = conv.linkedConversationId;
+      replace(ui.linked, icon('link'), call ? 'Open the chat this call came from' : 'Open the call started from this chat');
+      ui.linked.hidden = false;
+    } else {
+      ui.linked.removeAttribute('href');
+      ui.linked.hidden = true;
+    }
+    // an agent's typed reply is not spoken to a caller
+    ui.callNote.hidden = !call;
+    ui.form.hidden = Boolean(call);
     ui.takeover.textContent = conv.aiEnabled ? 'Take over' : 'Taken over';
     ui.takeover.setAttribute('aria-pressed', String(!conv.aiEnabled));
     ui.giveBack.textContent = conv.aiEnabled ? 'AI answering' : 'Give back to AI';
@@ -204,9 +244,11 @@ export function render(ctx, arg) {
     ui.closeConv.hidden = conv.status !== 'open';
     ui.reopen.hidden = conv.status === 'open';
     ui.banner.dataset.mode = conv.aiEnabled ? 'ai' : 'human';
-    ui.banner.textContent = conv.aiEnabled
-      ? 'The AI assistant is answering this conversation. Take over, or just reply, to answer yourself.'
-      : 'A person has this conversation: the AI is paused until you give it back.';
+    ui.banner.textContent = conv.channel === 'voice'
+      ? (conv.aiEnabled ? 'The AI assistant talks with the caller.' : 'A person has this call: the AI is paused until you give it back.')
+      : conv.aiEnabled
+        ? 'The AI assistant is answering this conversation. Take over, or just reply, to answer yourself.'
+        : 'A person has this conversation: the AI is paused until you give it back.';
     ui.replyHint.textContent = 'Enter sends, Shift+Enter starts a new line.' + (conv.aiEnabled ? ' Replying takes the conversation over from the AI.' : '');
     fillAssign(conv);
   }
@@ -232,11 +274,14 @@ export function render(ctx, arg) {
         h('dl', { class: 'kv' },
           CONTACT_FIELDS.map(([key, label]) => [h('dt', {}, label), h('dd', { dataset: { field: key }, class: cd[key] ? null : 'muted' }, cd[key] || '—')]),
           extra.map((k) => [h('dt', {}, k), h('dd', { dataset: { field: k } }, String(cd[k]))]))),
+      conv.channel === 'voice' ? callCard(conv) : null,
       conv.qualified ? qualifiedWhy(conv, assistant) : null,
       h('section', { class: 'card' },
         h('h3', {}, 'Details'),
         h('dl', { class: 'kv' },
-          h('dt', {}, 'Channel'), h('dd', {}, conv.channel),
+          h('dt', {}, 'Channel'), h('dd', {}, conv.channel === 'voice' ? 'phone call' : conv.channel),
+          conv.channel !== 'voice' && conv.linkedConversationId ? [h('dt', {}, 'Call'), h('dd', {},
+            h('a', { href: '#/conversations/' + encodeURIComponent(conv.linkedConversationId) }, 'Open the call'))] : null,
           h('dt', {}, 'Status'), h('dd', {}, conv.status),
           h('dt', {}, 'Handled by'), h('dd', {}, conv.aiEnabled ? 'AI assistant' : 'A person'),
           h('dt', {}, 'Assistant'), h('dd', {}, assistant ? assistant.name : conv.assistantId ? conv.assistantId : 'deleted'),
@@ -244,6 +289,26 @@ export function render(ctx, arg) {
           h('dt', {}, 'Session'), h('dd', { class: 'mono' }, conv.sessionId),
           h('dt', {}, 'Started'), h('dd', {}, formatTime(conv.createdAt)),
           h('dt', {}, 'Last message'), h('dd', {}, conv.lastMessageAt ? formatTime(conv.lastMessageAt) : '—'))));
+  }
+
+  function callCard(conv) {
+    const call = callInfo(conv);
+    const outbound = call.direction === 'outbound';
+    const browser = call.direction === 'browser';
+    const phone = conv.contact_data?.phone;
+    const DIRECTIONS = { inbound: 'inbound (they called)', outbound: 'outbound (we called)', browser: 'from the widget, in the browser' };
+    return h('section', { class: 'card call-card', dataset: { dc: 'call' } },
+      h('h3', {}, 'Call'),
+      h('dl', { class: 'kv' },
+        h('dt', {}, outbound ? 'Called' : 'Caller'),
+        h('dd', { dataset: { field: 'call-phone' } }, browser ? 'a visitor of your site' : phone ? h('a', { href: 'tel:' + phone }, phone) : '—'),
+        h('dt', {}, 'Status'), h('dd', { dataset: { field: 'call-status' } }, call.label),
+        h('dt', {}, 'Duration'), h('dd', { dataset: { field: 'call-duration' } }, call.durationSeconds !== null ? formatDuration(call.durationSeconds) : call.ended ? '—' : 'not ended yet'),
+        h('dt', {}, 'Direction'), h('dd', {}, DIRECTIONS[call.direction] || call.direction || '—'),
+        call.answeredBy ? [h('dt', {}, 'Answered by'), h('dd', {}, call.answeredBy)] : null,
+        h('dt', {}, 'Call SID'), h('dd', { class: 'mono' }, call.callSid || '—'),
+        conv.linkedConversationId ? [h('dt', {}, 'From the chat'), h('dd', {},
+          h('a', { href: '#/conversations/' + encodeURIComponent(conv.linkedConversationId) }, 'Open the chat'))] : null));
   }
 
   function qualifiedWhy(conv, assistant) {
@@ -273,8 +338,7 @@ export function render(ctx, arg) {
       if (loading) loading.remove();
       thread.loading = false;
       for (const m of items) appendMessage(m, false);
-      for (const m of thread.pending) appendMessage(m, false);
-      thread.pending = [];
+      applyPending(thread);
       if (!thread.ids.size) ui.messages.append(h('p', { class: 'muted pad thread-none' }, 'No messages yet.'));
       scrollToEnd(true);
     } catch (e) {
@@ -304,28 +368,54 @@ export function render(ctx, arg) {
     t.loading = false;
     const stick = isNearEnd();
     for (const m of missed) appendMessage(m, false);
-    for (const m of t.pending) appendMessage(m, false);
-    t.pending = [];
+    applyPending(t);
     scrollToEnd(stick);
   }
 
+  /** What came live while the thread was loading, in the order it came. */
+  function applyPending(t) {
+    const pending = t.pending;
+    t.pending = [];
+    for (const p of pending) {
+      if (p.kind === 'updated') updateMessage(p.m, false);
+      else appendMessage(p.m, false);
+    }
+  }
+
   function messageEl(m) {
+    const node = h('div', { class: ['msg', 'msg-' + m.role], dataset: { dc: 'message', role: m.role, id: m.id } },
+      h('div', { class: 'msg-bubble' }), h('div', { class: 'msg-meta' }));
+    fillMessage(node, m);
+    return node;
+  }
+
+  function fillMessage(node, m) {
     const flags = [];
+    if (m.metadata?.greeting) flags.push('greeting');
     if (m.metadata?.handoff && m.role !== 'system') flags.push('handed over to a person');
-    if (m.metadata?.interrupted) flags.push('interrupted');
+    if (m.metadata?.interrupted) flags.push(thread?.channel === 'voice' ? 'cut off by the caller: what they heard' : 'interrupted');
     const sources = Array.isArray(m.metadata?.sources) ? m.metadata.sources.map((s) => s?.title).filter(Boolean) : [];
-    return h('div', { class: ['msg', 'msg-' + m.role], dataset: { dc: 'message', role: m.role, id: m.id } },
-      h('div', { class: 'msg-bubble' }, m.content),
-      h('div', { class: 'msg-meta' },
-        h('span', {}, ROLE_LABELS[m.role] || m.role),
-        h('span', {}, formatTime(m.createdAt)),
-        flags.length ? h('span', { class: 'msg-flag' }, flags.join(', ')) : null,
-        sources.length ? h('span', { class: 'msg-sources' }, 'Sources: ' + sources.join(', ')) : null));
+    node.classList.toggle('is-interrupted', Boolean(m.metadata?.interrupted));
+    node.firstChild.textContent = m.content;
+    replace(node.lastChild,
+      h('span', {}, roleLabel(m.role, thread?.channel)),
+      h('span', {}, formatTime(m.createdAt)),
+      flags.length ? h('span', { class: 'msg-flag', dataset: { dc: 'message-flag' } }, flags.join(', ')) : null,
+      sources.length ? h('span', { class: 'msg-sources' }, 'Sources: ' + sources.join(', ')) : null);
+  }
+
+  /** message:updated: the message shown gets its new text where it is; one never shown yet is shown once. */
+  function updateMessage(m, live) {
+    if (!thread || m.conversationId !== thread.id || !m.id) return;
+    if (thread.loading) { thread.pending.push({ kind: 'updated', m }); return; }
+    const node = thread.els.get(m.id);
+    if (!node) { appendMessage(m, live); return; }
+    fillMessage(node, m);
   }
 
   function appendMessage(m, live) {
     if (!thread || m.conversationId !== thread.id) return;
-    if (thread.loading) { thread.pending.push(m); return; }
+    if (thread.loading) { thread.pending.push({ kind: 'new', m }); return; }
     if (thread.ids.has(m.id)) return;
     thread.ids.add(m.id);
     thread.lastId = m.id;
@@ -337,7 +427,9 @@ export function render(ctx, arg) {
       thread.streams.clear();
     }
     if (m.role === 'visitor' || m.role === 'assistant') hideTyping();
-    ui.messages.append(messageEl(m));
+    const node = messageEl(m);
+    thread.els.set(m.id, node);
+    ui.messages.append(node);
     if (live) scrollToEnd(stick);
   }
 
@@ -434,6 +526,7 @@ export function render(ctx, arg) {
       else renderList();
       if (c && thread?.id === payload && ui) { fillThreadHead(c); fillContact(c); }
     } else if (kind === 'message') appendMessage(payload, true);
+    else if (kind === 'message-updated') updateMessage(payload, true);
     else if (kind === 'delta') appendDelta(payload);
     else if (kind === 'typing') showTyping(payload);
   });

@@ -1,8 +1,9 @@
 // Widget settings: name, colour, position, logo, default assistant and allowed origins, with a
-// live preview; the embed snippet; the widget token's rotation.
+// live preview; the embed snippet; the widget token's rotation; the telephony account.
 import { api, listAll, describe } from '../api.js';
 import { session, rememberWidgetToken } from '../session.js';
 import { h, replace, field, errorLine, toast, busy, icon } from '../dom.js';
+import { telephonyCard } from './telephony.js';
 
 const HEX = /^#[0-9a-fA-F]{6}$/;
 const ORIGIN = /^https?:\/\/(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+)(:\d{1,5})?$/;
@@ -238,7 +239,8 @@ export function render(ctx) {
           h('label', { for: 'rotate-grace' }, 'Grace period for the old token (seconds)'),
           h('div', { class: 'inline-add grace-row' }, grace, rotate),
           h('p', { class: 'hint', id: 'rotate-grace-hint' }, '0 = revoke the old token now; 3600 = one hour; at most 30 days.')),
-        rotateError.el, newToken));
+        rotateError.el, newToken),
+      telephonyCard());
 
     renderOrigins();
     renderSnippet();

@@ -88,6 +88,12 @@ final class DashboardPage {
     return browser.driver.findElement(By.cssSelector("[data-dc=" + hook + "]"));
   }
 
+  /** Whether the element with {@code hook} is there and displayed. */
+  boolean shown(String hook) {
+    List<WebElement> found = all("[data-dc=" + hook + "]");
+    return !found.isEmpty() && found.get(0).isDisplayed();
+  }
+
   List<WebElement> all(String css) {
     return browser.driver.findElements(By.cssSelector(css));
   }

@@ -142,6 +142,26 @@ class EventBusContractTest {
   }
 
   @Test
+  void voiceWebhookAnswersAndFailsAsDocumented() {
+    JsonObject request = examples.get("voice.webhook request").copy();
+    String token = server.wiring().carrierAccounts().server().authToken();
+    List<Map.Entry<String, String>> params = new ArrayList<>();
+    for (Object pair : request.getJsonArray("params")) {
+      params.add(Map.entry(((JsonArray) pair).getString(0), ((JsonArray) pair).getString(1)));
+    }
+    request.put("signature", com.livechat.voice.twilio.TwilioSignature.compute(token, request.getString("url"), params));
+    JsonObject reply = server.vertx().eventBus().<JsonObject>request(Addresses.VOICE_WEBHOOK, request).await().body();
+    assertThat(reply).isEqualTo(examples.get("voice.webhook reply"));
+
+    JsonObject unsigned = request.copy().putNull("signature");
+    assertThatThrownBy(() -> server.vertx().eventBus().request(Addresses.VOICE_WEBHOOK, unsigned).await())
+        .isInstanceOfSatisfying(ReplyException.class, failure -> {
+          assertThat(failure.failureCode()).isEqualTo(AppError.BUS_FAILURE_CODE);
+          assertThat(new JsonObject(failure.getMessage()).getString("code")).isEqualTo("missing_signature");
+        });
+  }
+
+  @Test
   void tenantEventsGoOutAsOneBatchPerTransactionAsDocumented() {
     Tenant tenant = signup();
     List<JsonObject> batches = new CopyOnWriteArrayList<>();

@@ -27,12 +27,15 @@ import org.junit.jupiter.api.TestMethodOrder;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterRealtimeTest {
 
+  private static final String CARRIER_TOKEN = "cluster-carrier-token-0123456789";
   private final List<LiveChatServer> nodes = new ArrayList<>();
 
   @BeforeAll
   void startCluster() {
     for (JsonObject config : TestServer.clusterConfigs(TestDatabase.createDatabase(), 3)) {
       config.getJsonObject("realtime").put("pollIntervalMs", 500);
+      // every node of a cluster checks the carrier's signatures with the same token
+      config.getJsonObject("voice").getJsonObject("twilio").put("authToken", CARRIER_TOKEN);
       nodes.add(TestServer.start(config));
     }
   }
@@ -75,6 +78,41 @@ class ClusterRealtimeTest {
       out.add(from + i);
     }
     return out;
+  }
+
+  @Test
+  @Order(0)
+  void aCallOnNodeAIsWatchedLiveByADashboardOnNodeB() throws Exception {
+    JsonObject s = api(0).signup("caller-cluster@example.com");
+    String jwt = s.getString("token");
+    String tenantId = s.getJsonObject("tenant").getString("id");
+    String assistantId = api(0).get("/api/widgets/" + tenantId + "/config", "Authorization",
+        bearer(s.getJsonObject("tenant").getString("widgetToken"))).json().getJsonObject("config").getString("assistantId");
+    JsonObject assistant = api(0).get("/api/assistants/" + assistantId, "Authorization", bearer(jwt)).json()
+        .getJsonObject("assistant").put("phoneNumbers", new io.vertx.core.json.JsonArray().add("+14165557777"));
+    assertThat(api(0).method("PUT", "/api/assistants/" + assistantId, assistant.encode(), "Authorization", bearer(jwt),
+        "Content-Type", "application/json").status()).isEqualTo(200);
+    io.vertx.core.Vertx client = io.vertx.core.Vertx.vertx();
+    int portA = nodes.get(0).port();
+    com.livechat.voice.sim.FakeCarrier carrier = new com.livechat.voice.sim.FakeCarrier(client,
+        "http://127.0.0.1:" + portA, "http://localhost:" + portA, CARRIER_TOKEN, "AC" + "0".repeat(32));
+    try (WsClient onB = WsClient.authenticated(nodes.get(1).port(), jwt, null)) {
+      com.livechat.voice.sim.FakeCall call = carrier.dial("+14155550199", "+14165557777")
+          .toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+      call.connect().toCompletionStage().toCompletableFuture().get(20, java.util.concurrent.TimeUnit.SECONDS);
+      call.prompt("Hello from the phone").toCompletionStage().toCompletableFuture()
+          .get(20, java.util.concurrent.TimeUnit.SECONDS);
+      JsonObject opened = onB.next(m -> "conversation:new".equals(m.getString("type")), 10_000);
+      assertThat(opened.getJsonObject("data").getString("channel")).isEqualTo("voice");
+      JsonObject said = onB.next(m -> "message:new".equals(m.getString("type"))
+          && "visitor".equals(m.getJsonObject("data").getString("role")), 10_000);
+      assertThat(said.getJsonObject("data").getString("content")).isEqualTo("Hello from the phone");
+      onB.next(m -> "message:new".equals(m.getString("type"))
+          && "assistant".equals(m.getJsonObject("data").getString("role")), 10_000);
+    } finally {
+      carrier.close();
+      client.close();
+    }
   }
 
   @Test

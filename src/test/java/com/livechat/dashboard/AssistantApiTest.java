@@ -33,7 +33,9 @@ class AssistantApiTest extends DashboardApiTest {
         .put("temperature", 0.3)
         .put("maxTokens", 800)
         .put("phoneNumbers", new JsonArray().add(phone))
-        .put("qualification", new JsonObject().put("requiredFields", new JsonArray().add("email").add("budget")));
+        .put("qualification", new JsonObject().put("requiredFields", new JsonArray().add("email").add("budget")))
+        .put("transferNumber", "+14165551234")
+        .put("voice", new JsonObject().put("language", "en-US").put("ttsVoice", "Polly.Joanna-Neural"));
   }
 
   private Api.Response create(Object body) {
@@ -53,7 +55,7 @@ class AssistantApiTest extends DashboardApiTest {
     String phone = phone();
     JsonObject assistant = created(full(phone));
     assertThat(assistant.fieldNames()).containsExactlyInAnyOrder("id", "name", "instructions", "model", "greeting",
-        "temperature", "maxTokens", "phoneNumbers", "qualification");
+        "temperature", "maxTokens", "phoneNumbers", "qualification", "transferNumber", "voice");
     assertThat(assistant.getString("id")).startsWith("asst-");
     JsonObject expected = full(phone).put("id", assistant.getString("id"));
     assertThat(assistant).isEqualTo(expected);
@@ -68,7 +70,76 @@ class AssistantApiTest extends DashboardApiTest {
     assertThat(assistant.copy().put("id", "x")).isEqualTo(new JsonObject()
         .put("id", "x").put("name", "Bare").put("instructions", "").put("model", "").put("greeting", "")
         .put("temperature", 0.7).put("maxTokens", 512).put("phoneNumbers", new JsonArray())
-        .put("qualification", new JsonObject().put("requiredFields", new JsonArray())));
+        .put("qualification", new JsonObject().put("requiredFields", new JsonArray()))
+        .putNull("transferNumber").put("voice", new JsonObject()));
+  }
+
+  @Test
+  void theVoiceFieldsRoundTripAndPutReplacesThem() {
+    JsonObject assistant = created(named().put("transferNumber", "+442071234567")
+        .put("voice", new JsonObject().put("language", "zh-Hans-CN").put("ttsVoice", "Google.cmn-CN-Standard-A")));
+    String id = assistant.getString("id");
+    assertThat(assistant.getString("transferNumber")).isEqualTo("+442071234567");
+    assertThat(assistant.getJsonObject("voice"))
+        .isEqualTo(new JsonObject().put("language", "zh-Hans-CN").put("ttsVoice", "Google.cmn-CN-Standard-A"));
+    JsonObject got = assertSuccess(dashboard.get("/api/assistants/" + id, tenant.ownerJwt()), 200)
+        .getJsonObject("assistant");
+    assertThat(got).isEqualTo(assistant);
+
+    // each voice field is optional on its own
+    JsonObject languageOnly = assertSuccess(replace(id, named().put("voice", new JsonObject().put("language", "fr"))),
+        200).getJsonObject("assistant");
+    assertThat(languageOnly.getJsonObject("voice")).isEqualTo(new JsonObject().put("language", "fr"));
+    assertThat(languageOnly.getValue("transferNumber")).as("PUT replaces: absent is null").isNull();
+    assertThat(languageOnly.containsKey("transferNumber")).isTrue();
+
+    // absent or null: no transfer number, carrier defaults
+    JsonObject cleared = assertSuccess(replace(id, named().putNull("transferNumber").putNull("voice")), 200)
+        .getJsonObject("assistant");
+    assertThat(cleared.getValue("transferNumber")).isNull();
+    assertThat(cleared.getJsonObject("voice")).isEmpty();
+    assertThat(dashboard.get("/api/assistants/" + id, tenant.ownerJwt()).json().getJsonObject("assistant"))
+        .isEqualTo(cleared);
+  }
+
+  @Test
+  void invalidVoiceFieldsAreRefused() {
+    String id = created(named()).getString("id");
+    List<Object[]> cases = List.of(
+        new Object[] {named().put("transferNumber", "4165551234"), "invalid_transfer_number"},
+        new Object[] {named().put("transferNumber", "+0165551234"), "invalid_transfer_number"},
+        new Object[] {named().put("transferNumber", "+1 416 555 1234"), "invalid_transfer_number"},
+        new Object[] {named().put("transferNumber", "+1234567890123456"), "invalid_transfer_number"},
+        new Object[] {named().put("transferNumber", ""), "invalid_transfer_number"},
+        new Object[] {named().put("transferNumber", 14165551234L), "invalid_transfer_number"},
+        new Object[] {named().put("transferNumber", new JsonArray().add("+14165551234")), "invalid_transfer_number"},
+        new Object[] {named().put("voice", "en-US"), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonArray()), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("speed", 1)), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("language", "e")), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("language", "english")), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("language", "en_US")), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("language", "en-")), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("language", "en-US-x-y-z")), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("language", "en-abcdefghi")), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("language", 5)), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("ttsVoice", "v".repeat(101))), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("ttsVoice", "Polly\nJoanna")), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("ttsVoice", "Polly\tJoanna")), "invalid_voice"},
+        new Object[] {named().put("voice", new JsonObject().put("ttsVoice", true)), "invalid_voice"});
+    for (Object[] c : cases) {
+      assertError(create(c[0]), 400, (String) c[1]);
+      assertError(replace(id, c[0]), 400, (String) c[1]);
+    }
+    // a refused write changed nothing
+    JsonObject unchanged = dashboard.get("/api/assistants/" + id, tenant.ownerJwt()).json().getJsonObject("assistant");
+    assertThat(unchanged.getValue("transferNumber")).isNull();
+    assertThat(unchanged.getJsonObject("voice")).isEmpty();
+    // the limits themselves are allowed
+    JsonObject edge = assertSuccess(replace(id, named().put("transferNumber", "+123456789012345")
+        .put("voice", new JsonObject().put("language", "abc-abcdefgh-12345678-x").put("ttsVoice", "é".repeat(100)))),
+        200).getJsonObject("assistant");
+    assertThat(edge.getJsonObject("voice").getString("ttsVoice")).hasSize(100);
   }
 
   @Test
@@ -106,7 +177,8 @@ class AssistantApiTest extends DashboardApiTest {
     JsonObject expected = new JsonObject().put("id", id).put("name", "Renamed").put("instructions", "")
         .put("model", "").put("greeting", "").put("temperature", 2.0).put("maxTokens", 512)
         .put("phoneNumbers", new JsonArray())
-        .put("qualification", new JsonObject().put("requiredFields", new JsonArray()));
+        .put("qualification", new JsonObject().put("requiredFields", new JsonArray()))
+        .putNull("transferNumber").put("voice", new JsonObject());
     assertThat(replaced).isEqualTo(expected);
     assertThat(dashboard.get("/api/assistants/" + id, tenant.ownerJwt()).json().getJsonObject("assistant"))
         .isEqualTo(expected);

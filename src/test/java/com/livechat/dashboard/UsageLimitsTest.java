@@ -5,10 +5,13 @@ import static com.livechat.dashboard.Dashboard.assertSuccess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.livechat.LiveChatServer;
+import com.livechat.config.AppConfig;
 import com.livechat.support.Api;
 import com.livechat.support.TestDatabase;
 import com.livechat.support.TestServer;
+import com.livechat.usage.Plans;
 import com.livechat.usage.UsagePeriod;
+import com.livechat.usage.UsageStore;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.OffsetDateTime;
@@ -172,8 +175,37 @@ class UsageLimitsTest {
     JsonObject usage = assertSuccess(dashboard.get("/api/usage", tenant.ownerJwt()), 200);
     assertThat(usage.getString("plan")).isEqualTo("free");
     assertThat(usage.getJsonObject("limits").getMap()).containsOnlyKeys("messagesPerMonth", "tokensPerMonth",
-        "voiceCallsPerMonth");
+        "voiceCallsPerMonth", "maxConcurrentCalls");
     assertThat(usage.getJsonObject("limits").getLong("messagesPerMonth")).isEqualTo(1000L);
+    assertThat(usage.getJsonObject("limits").getLong("maxConcurrentCalls")).isEqualTo(2L);
+  }
+
+  @Test
+  void anOverrideOfMaxConcurrentCallsShowsInUsageAndInTheLimitLookup() {
+    // what the voice code calls to cap the calls in progress
+    UsageStore store = new UsageStore(nodeB.wiring().pool(), AppConfig.from(TestServer.config("")).plans());
+    assertThat(store.limit(nodeB.wiring().pool(), tenant.id(), Plans.CONCURRENT_CALLS).await()).isEqualTo(2L);
+
+    JsonObject set = assertSuccess(setLimits(apiA, tenant.id(), new JsonObject().put("limits",
+        new JsonObject().put("maxConcurrentCalls", 7))), 200);
+    assertThat(set.getJsonObject("limits").getLong("maxConcurrentCalls")).isEqualTo(7L);
+    assertThat(set.getJsonObject("overrides")).isEqualTo(new JsonObject().put("maxConcurrentCalls", 7L));
+    JsonObject usage = assertSuccess(dashboard.get("/api/usage", tenant.ownerJwt()), 200);
+    assertThat(usage.getJsonObject("limits").getLong("maxConcurrentCalls")).isEqualTo(7L);
+    assertThat(usage.getJsonObject("limits").getLong("voiceCallsPerMonth")).as("the plan's").isEqualTo(50L);
+    assertThat(store.limit(nodeB.wiring().pool(), tenant.id(), Plans.CONCURRENT_CALLS).await()).isEqualTo(7L);
+    assertThat(store.limit(nodeB.wiring().pool(), tenant.id(), Plans.VOICE_CALLS).await()).isEqualTo(50L);
+
+    // null is unlimited; the pro plan caps at 20
+    assertSuccess(setLimits(apiA, tenant.id(), new JsonObject().put("limits",
+        new JsonObject().putNull("maxConcurrentCalls"))), 200);
+    assertThat(dashboard.get("/api/usage", tenant.ownerJwt()).json().getJsonObject("limits")
+        .getValue("maxConcurrentCalls")).isNull();
+    assertThat(store.limit(nodeB.wiring().pool(), tenant.id(), Plans.CONCURRENT_CALLS).await()).isNull();
+    assertSuccess(setLimits(apiA, tenant.id(), new JsonObject().put("plan", "pro")), 200);
+    assertThat(store.limit(nodeB.wiring().pool(), tenant.id(), Plans.CONCURRENT_CALLS).await()).isEqualTo(20L);
+    assertError(setLimits(apiA, tenant.id(), new JsonObject().put("limits",
+        new JsonObject().put("maxConcurrentCalls", -1))), 400, "invalid_limits");
   }
 
   @Test

@@ -116,6 +116,29 @@ public final class WsClient implements AutoCloseable {
     }
   }
 
+  /** The next message that matches, skipping others; fails when none came within {@code millis}. */
+  public JsonObject next(java.util.function.Predicate<JsonObject> wanted, long millis) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    List<JsonObject> skipped = new ArrayList<>();
+    while (true) {
+      long left = deadline - System.nanoTime();
+      JsonObject m;
+      try {
+        m = left <= 0 ? null : received.poll(left, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        m = null;
+      }
+      if (m == null) {
+        throw new AssertionError("no matching message within " + millis + " ms; skipped: " + skipped);
+      }
+      if (wanted.test(m)) {
+        return m;
+      }
+      skipped.add(m);
+    }
+  }
+
   /** Waits for {@code n} more messages (failing if they do not all come within the time). */
   public List<JsonObject> take(int n, int seconds) {
     List<JsonObject> out = new ArrayList<>();

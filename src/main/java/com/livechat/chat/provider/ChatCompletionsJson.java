@@ -52,7 +52,7 @@ final class ChatCompletionsJson {
     List<KnowledgePassage> sources = new ArrayList<>();
     String knowledge = knowledgeSection(request.knowledge(), sources);
     JsonArray messages = new JsonArray();
-    String system = systemPrompt(request.assistantName(), request.instructions(), knowledge, tools);
+    String system = systemPrompt(request.assistantName(), request.instructions(), request.context(), knowledge, tools);
     if (system != null) {
       messages.add(message("system", system));
     }
@@ -285,13 +285,17 @@ final class ChatCompletionsJson {
     return included.isEmpty() ? null : GROUNDING + section;
   }
 
-  private static String systemPrompt(String assistantName, String instructions, String knowledge, boolean tools) {
+  private static String systemPrompt(String assistantName, String instructions, String context, String knowledge,
+      boolean tools) {
     List<String> parts = new ArrayList<>();
     if (assistantName != null && !assistantName.isBlank()) {
       parts.add("You are " + assistantName.trim() + ".");
     }
     if (instructions != null && !instructions.isBlank()) {
       parts.add(instructions.trim());
+    }
+    if (context != null && !context.isBlank()) {
+      parts.add(context.trim());
     }
     if (knowledge != null) {
       parts.add(knowledge);
