@@ -11,6 +11,15 @@ cd "$ROOT"
 # Pinning: the server under test (and the embedded PostgreSQL it forks, which inherits the
 # affinity) on SERVER_CPUS, the load generator on GEN_CPUS. The baselines get the same cores.
 # PG_CPUS, when set, moves the embedded PostgreSQL off the server's cores once it has started.
+# A script that runs unpinned by default, as a user runs it (bench/stream-ttft.sh,
+# bench/voice-ttft.sh), sets UNPINNED_BY_DEFAULT=1 before sourcing this file: SERVER_CPUS and
+# GEN_CPUS then default to every core (ALL_CPUS), GEN_THREADS to the generator's CPU count.
+ALL_CPUS="0-$(( $(nproc) - 1 ))"
+if [ -n "${UNPINNED_BY_DEFAULT:-}" ]; then
+  SERVER_CPUS="${SERVER_CPUS:-$ALL_CPUS}"
+  GEN_CPUS="${GEN_CPUS:-$ALL_CPUS}"
+  GEN_THREADS="${GEN_THREADS:-$(taskset -c "$GEN_CPUS" nproc)}"
+fi
 SERVER_CPUS="${SERVER_CPUS:-0}"
 GEN_CPUS="${GEN_CPUS:-1}"
 PG_CPUS="${PG_CPUS:-}"
@@ -208,21 +217,35 @@ start_bare() {
   log "bare server $name on 127.0.0.1:$BARE_PORT (pid $BARE_PID)"
 }
 
-# Runs the generator pinned to GEN_CPUS (in this shell, so that the exit trap can stop it); its
-# output goes to the results dir, its summary to stderr and its RESULT line into $RESULT.
+# Starts a generator (bench.CLASS: LoadGen, StreamGen, VoiceGen) pinned to GEN_CPUS, in this shell
+# so that the exit trap can stop it, with --label LABEL --threads GEN_THREADS and ARGS; its output
+# goes to GEN_OUT (RESULTS_DIR/<class, lower case>-LABEL.txt, stderr in GEN_OUT.err).
+# Usage: gen_start CLASSPATH CLASS LABEL args...   Sets GEN_PID and GEN_OUT.
+gen_start() {
+  local cp=$1 class=$2 label=$3; shift 3
+  GEN_OUT="$RESULTS_DIR/${class,,}-$label.txt"
+  taskset -c "$GEN_CPUS" java ${GEN_JAVA_OPTS:-} -cp "$cp" "bench.$class" --label "$label" --threads "$GEN_THREADS" \
+    "$@" >"$GEN_OUT" 2>"$GEN_OUT.err" &
+  GEN_PID=$!
+  CHILD_PIDS+=("$GEN_PID")
+}
+
+# Waits for the generator of gen_start: its summary (every line but RESULT and HOLD) to stderr,
+# its RESULT line into $RESULT. Usage: gen_wait LABEL
+gen_wait() {
+  if ! wait "$GEN_PID"; then
+    log "generator $1 failed:"; cat "$GEN_OUT" "$GEN_OUT.err" >&2; return 1
+  fi
+  grep -v -e '^RESULT' -e '^HOLD' "$GEN_OUT" | sed 's/^/  /' >&2
+  RESULT="$(grep '^RESULT' "$GEN_OUT" | tail -1)"
+}
+
+# Runs bench.LoadGen on GEN_CPUS, the CPU figures of the server's and its own cores.
 # Usage: loadgen LABEL args...
 loadgen() {
   local label=$1; shift
-  local out="$RESULTS_DIR/loadgen-$label.txt"
-  taskset -c "$GEN_CPUS" java ${GEN_JAVA_OPTS:-} -cp "$BENCH_CP" bench.LoadGen --label "$label" --threads "$GEN_THREADS" \
-    --cores "$SERVER_CPUS,$GEN_CPUS" --gen-core "$GEN_CPUS" "$@" >"$out" 2>"$out.err" &
-  local pid=$!
-  CHILD_PIDS+=("$pid")
-  if ! wait "$pid"; then
-    log "generator $label failed:"; cat "$out" "$out.err" >&2; return 1
-  fi
-  grep -v '^RESULT' "$out" | sed 's/^/  /' >&2
-  RESULT="$(grep '^RESULT' "$out" | tail -1)"
+  gen_start "$BENCH_CP" LoadGen "$label" --cores "$SERVER_CPUS,$GEN_CPUS" --gen-core "$GEN_CPUS" "$@"
+  gen_wait "$label"
 }
 
 # field NAME "RESULT ..." -> value
@@ -270,6 +293,23 @@ wait_idle() {
     fi
     log "another benchmark is running (pids $(echo $busy)); waiting"
     sleep 15
+  done
+}
+
+# Builds what is missing (build_all, then STEP, a function, when given), in a subshell that stops at
+# the first failure; the working tree may be mid-edit, so a failed build is retried after a minute,
+# twice, before the script gives up. Usage: build_retrying [STEP]
+build_retrying() {
+  local attempt built
+  for attempt in 1 2 3; do
+    set +e
+    (set -e; build_all; [ -z "${1:-}" ] || "$1")
+    built=$?
+    set -e
+    [ "$built" = 0 ] && return 0
+    [ "$attempt" = 3 ] && { log "the build failed three times"; exit 1; }
+    log "the build failed (attempt $attempt); retrying in 60 s"
+    sleep 60
   done
 }
 
@@ -409,4 +449,132 @@ stop_nodes() {
   NODE_NAMES=()
   NODE_PIDS=()
   NODE_URLS=()
+}
+
+# ---- Against the streaming fake provider (bench/stream-ttft.sh, bench/voice-ttft.sh)
+#
+# The real server with a fake OpenAI-compatible provider as its only provider, which streams
+# stamped tokens (FIRST_TOKEN_MS, then TOKENS tokens GAP_MS apart), compared with the same
+# completion request sent straight to that fake. The provider stands for a remote service: it runs
+# on the generator's cores (PROVIDER_CPUS).
+
+# Sets PROVIDER_CPUS (default GEN_CPUS), CORES (every core: the per-core busy shares), GEN_CORE (the
+# generator's own core, only when it has one), GEN_CORE_ARGS (both as a generator's flags) and
+# PINNED (the layout in words, for the log and the summary).
+provider_layout() {
+  PROVIDER_CPUS="${PROVIDER_CPUS:-$GEN_CPUS}"
+  CORES="$(seq -s, 0 $(( $(nproc) - 1 )))"
+  GEN_CORE=""
+  if [[ "$GEN_CPUS" =~ ^[0-9]+$ ]]; then GEN_CORE="$GEN_CPUS"; fi
+  GEN_CORE_ARGS=(--cores "$CORES" ${GEN_CORE:+--gen-core "$GEN_CORE"})
+  PINNED="unpinned (server, its PostgreSQL, the fake provider and the generator share cpus $ALL_CPUS)"
+  if [ "$SERVER_CPUS" != "$ALL_CPUS" ] || [ "$GEN_CPUS" != "$ALL_CPUS" ]; then
+    PINNED="pinned: server on cpu $SERVER_CPUS, its PostgreSQL on cpu ${PG_CPUS:-$SERVER_CPUS}, generator on cpu $GEN_CPUS, fake provider on cpu $PROVIDER_CPUS"
+  fi
+}
+
+# After the build: the load average before the start (LOAD_BEFORE), logged with the layout.
+note_load_before() {
+  LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+  log "load average before start: $LOAD_BEFORE (1/5/15 min); layout: $PINNED"
+}
+
+# Starts the fake provider (bench.BareServer --mode openai-stream --stamp true, and ARGS) on
+# PROVIDER_CPUS; it records the server's completion request in WORK_DIR/provider-request.json.
+# Usage: start_provider args...   Sets PROVIDER_PID and PROVIDER_PORT.
+start_provider() {
+  BARE_CPUS="$PROVIDER_CPUS" start_bare provider --mode openai-stream --first-token-ms "$FIRST_TOKEN_MS" \
+    --tokens "$TOKENS" --gap-ms "$GAP_MS" --stamp true "$@" --record-file "$WORK_DIR/provider-request.json"
+  PROVIDER_PID="$BARE_PID"
+  PROVIDER_PORT="$BARE_PORT"
+}
+provider_stats() { curl -s --max-time 5 "http://127.0.0.1:$PROVIDER_PORT/v1/stats"; }
+stat_of() { printf '%s' "$2" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; } # NAME STATS-JSON
+
+# Starts the real server (start_server) with the fake provider alone (streaming, its defaults:
+# stream true, firstTokenTimeoutMs 5000), its rate limits off (one generator address: chatPerSession,
+# chatPerIp, signupPerIp capacity 0) and every tenant on the unlimited plan (free allows 1,000
+# messages a month); MEMBER, a JSON member ("name": {...}), is added to that configuration.
+# Usage: start_provider_server [MEMBER]   Sets API and SERVER_WATCH (the generator's --watch flags:
+# the server, its PostgreSQL, the provider).
+start_provider_server() {
+  SERVER_CONFIG_JSON="{\"http\": {\"host\": \"127.0.0.1\"},
+ \"ai\": {\"providers\": [{\"name\": \"fake\", \"baseUrl\": \"http://127.0.0.1:$PROVIDER_PORT/v1\", \"model\": \"bench-model\"}]},
+ \"usage\": {\"defaultPlan\": \"unlimited\"},${1:+
+ $1,}
+ \"rateLimits\": {\"chatPerSession\": {\"capacity\": 0}, \"chatPerIp\": {\"capacity\": 0}, \"signupPerIp\": {\"capacity\": 0}}}"
+  start_server
+  API="http://127.0.0.1:$SERVER_PORT"
+  SERVER_WATCH=(--watch "server=$SERVER_PID" ${PG_PID:+--watch "pg=$PG_PID"} --watch "provider=$PROVIDER_PID")
+}
+
+# Signs N tenants up (their answers in RESULTS_DIR/signup.log) and calls STEP with each one's number
+# once TENANT_ID, WIDGET_TOKEN and OWNER_JWT are its. Usage: signup_tenants N STEP   Sets TENANT_IDS
+# (comma-separated: what counts counts).
+signup_tenants() {
+  local n=$1 step=$2 t
+  TENANT_IDS=""
+  for t in $(seq 1 "$n"); do
+    signup 2>>"$RESULTS_DIR/signup.log" || { cat "$RESULTS_DIR/signup.log" >&2; exit 1; }
+    TENANT_IDS="${TENANT_IDS:+$TENANT_IDS,}$TENANT_ID"
+    "$step" "$t"
+  done
+}
+
+# Waits (5 s at most) for the fake provider's record of the server's completion request (the direct
+# baseline's body), keeps a copy in the results, and stops the run unless it asked for a stream, or,
+# with STREAMED, unless the provider has streamed that many completions so far. WHAT names the
+# request in the message. Usage: keep_provider_request WHAT [STREAMED]
+keep_provider_request() {
+  local req="$WORK_DIR/provider-request.json"
+  for _ in $(seq 1 50); do [ -s "$req" ] && break; sleep 0.1; done
+  cp "$req" "$RESULTS_DIR/provider-request.json"
+  if ! grep -q '"stream":true' "$req" || { [ -n "${2:-}" ] && [ "$(stat_of streamed "$(provider_stats)")" != "$2" ]; }; then
+    log "$1 did not ask for a stream: $(head -c 300 "$req")"; exit 1
+  fi
+}
+
+# The run's rows in the server's database (bench.PgCount over TENANT_IDS), as key=value.
+counts() { java -cp "$BENCH_CP" bench.PgCount "$PG_PORT" "$TENANT_IDS" chat; }
+count_of() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; } # KEY COUNTS
+new_rows() { echo $(( $(count_of "$1" "$3") - $(count_of "$1" "$2") )); } # KEY BEFORE AFTER
+
+# After the last phase: the counts against BEFORE (conv_d, visitor_d, assistant_d, system_d,
+# usage_d: the new conversations, messages by role, counted messages), the server's metrics named
+# by METRICS (an ERE) in RESULTS_DIR/metrics.txt, the provider's stats in
+# RESULTS_DIR/provider-stats.json and cut_streams (the streams it saw cut).
+# Usage: collect_totals BEFORE METRICS
+collect_totals() {
+  local after
+  after="$(counts)"
+  curl -s --max-time 10 "$API/metrics" | grep -E "$2" >"$RESULTS_DIR/metrics.txt" || true
+  provider_stats >"$RESULTS_DIR/provider-stats.json"
+  cut_streams="$(stat_of cut "$(provider_stats)")"
+  conv_d="$(new_rows conversations "$1" "$after")"; visitor_d="$(new_rows visitor "$1" "$after")"
+  assistant_d="$(new_rows assistant "$1" "$after")"; system_d="$(new_rows system "$1" "$after")"
+  usage_d="$(new_rows usage_messages "$1" "$after")"
+}
+
+# The server log's WARN/ERROR lines but the expected ones (EXPECTED, an ERE): how many.
+count_log_issues() { grep -E ' (WARN|ERROR) ' "$RESULTS_DIR/server.log" | grep -Evc "$1" || true; }
+
+# ---- Summary lines, from RESULT lines (RATE_KEY: the key of a line's rate, e.g. sps or tps)
+
+ms() { awk -v u="$(field "$1" "$2")" 'BEGIN { printf "%.1f", u / 1000 }'; } # KEY LINE: us as ms
+over() { awk -v s="$(field "$1" "$2")" -v d="$(field "$1" "$3")" 'BEGIN { printf "%+.1f", (s - d) / 1000 }'; } # KEY LINE BASE: ms, signed
+pct4() { printf 'p50 %s p90 %s p99 %s max %s ms' "$(ms "$1_p50_us" "$2")" "$(ms "$1_p90_us" "$2")" "$(ms "$1_p99_us" "$2")" "$(ms "$1_max_us" "$2")"; } # PREFIX LINE
+# KEY LINE: a CPU share (% of a core) as microseconds per unit of the line's rate
+us_per() { awk -v p="$(field "$1" "$2")" -v r="$(field "$RATE_KEY" "$2")" 'BEGIN { if (r > 0 && p != "") printf "%.0f", p * 10000 / r; else print "n/a" }'; }
+busy() { local c out=""; for c in ${CORES//,/ }; do out="$out${out:+/}$(field core${c}_busy_pct "$1")"; done; echo "$out%"; } # LINE: each core's share
+sum_field() { local k=$1 l; shift; for l in "$@"; do field "$k" "$l"; done | awk '{ s += $1 } END { print s + 0 }'; } # KEY LINE...
+
+# How a summary starts: the RESULT lines, the machine and the layout, the noise, the load average.
+# Usage: summary_head LINE...
+summary_head() {
+  echo
+  printf '%s\n' "$@"
+  echo
+  machine_line; printf '; fake provider on cpu %s; %s\n' "$PROVIDER_CPUS" "$PINNED"
+  noise_line "$@"
+  echo "load average (1/5/15 min): $LOAD_BEFORE before the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (this run's own processes count in it)"
 }

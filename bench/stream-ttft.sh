@@ -41,10 +41,7 @@
 # PROVIDER_CPUS (GEN_CPUS), GEN_THREADS (the generator's CPU count), PG_CPUS, JAVA_OPTS (appended to
 # the server's and the provider's JVMs), SERVER_JAR (a prebuilt server jar).
 # Full logs: bench/results/<time>-stream-ttft/. See docs/BENCHMARKS.md.
-ALL_CPUS="0-$(( $(nproc) - 1 ))"
-SERVER_CPUS="${SERVER_CPUS:-$ALL_CPUS}"
-GEN_CPUS="${GEN_CPUS:-$ALL_CPUS}"
-GEN_THREADS="${GEN_THREADS:-$(taskset -c "$GEN_CPUS" nproc)}"
+UNPINNED_BY_DEFAULT=1
 source "$(dirname "$0")/lib.sh"
 
 STREAMS_LOW="${STREAMS_LOW:-100}"
@@ -63,65 +60,32 @@ STREAMS_BELOW="${STREAMS_BELOW:-auto}"
 PLAIN="${PLAIN:-1}"
 FANOUT_WARMUP="${FANOUT_WARMUP:-$WARMUP}"
 FANOUT_DURATION="${FANOUT_DURATION:-$DURATION}"
-PROVIDER_CPUS="${PROVIDER_CPUS:-$GEN_CPUS}"
 MESSAGE="What are your opening hours, and do you ship to Canada?"
-# every core, for the per-core busy shares; the generator's own core only when it has one
-CORES="$(seq -s, 0 $(( $(nproc) - 1 )))"
-GEN_CORE=""
-[[ "$GEN_CPUS" =~ ^[0-9]+$ ]] && GEN_CORE="$GEN_CPUS"
-PINNED="unpinned (server, its PostgreSQL, the fake provider and the generator share cpus $ALL_CPUS)"
-[ "$SERVER_CPUS" != "$ALL_CPUS" ] || [ "$GEN_CPUS" != "$ALL_CPUS" ] &&
-  PINNED="pinned: server on cpu $SERVER_CPUS, its PostgreSQL on cpu ${PG_CPUS:-$SERVER_CPUS}, generator on cpu $GEN_CPUS, fake provider on cpu $PROVIDER_CPUS"
+provider_layout
+RATE_KEY=sps
 
 raise_nofile
 wait_idle
-# the lead's working tree may be mid-edit: a failed server build is retried after a minute, twice
-for attempt in 1 2 3; do
-  set +e
-  (set -e; build_all)
-  built=$?
-  set -e
-  [ "$built" = 0 ] && break
-  [ "$attempt" = 3 ] && { log "the build failed three times"; exit 1; }
-  log "the build failed (attempt $attempt); retrying in 60 s"
-  sleep 60
-done
+build_retrying
 snapshot_jars
-LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "load average before start: $LOAD_BEFORE (1/5/15 min); layout: $PINNED"
+note_load_before
 
-# the fake provider: a remote service, on the generator's cores (all of them by default)
-BARE_CPUS="$PROVIDER_CPUS" start_bare provider --mode openai-stream --first-token-ms "$FIRST_TOKEN_MS" \
-  --tokens "$TOKENS" --gap-ms "$GAP_MS" --stamp true --record-file "$WORK_DIR/provider-request.json"
-PROVIDER_PID="$BARE_PID"
-PROVIDER_PORT="$BARE_PORT"
-provider_stats() { curl -s --max-time 5 "http://127.0.0.1:$PROVIDER_PORT/v1/stats"; }
-stat_of() { printf '%s' "$2" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; }
-
-# rate limits off (one generator address), every tenant on the unlimited plan (free allows 1,000
-# messages a month), the fake provider alone with its defaults (stream true, firstTokenTimeoutMs 5000)
-SERVER_CONFIG_JSON="{\"http\": {\"host\": \"127.0.0.1\"},
- \"ai\": {\"providers\": [{\"name\": \"fake\", \"baseUrl\": \"http://127.0.0.1:$PROVIDER_PORT/v1\", \"model\": \"bench-model\"}]},
- \"usage\": {\"defaultPlan\": \"unlimited\"},
- \"rateLimits\": {\"chatPerSession\": {\"capacity\": 0}, \"chatPerIp\": {\"capacity\": 0}, \"signupPerIp\": {\"capacity\": 0}}}"
-start_server
-API="http://127.0.0.1:$SERVER_PORT"
+start_provider
+start_provider_server
 
 TARGETS="$WORK_DIR/targets.txt"
 FAN_TARGET="$WORK_DIR/fan-target.txt"
 : >"$TARGETS"
-TENANT_IDS=""
-log "signing $TENANTS tenant(s) up"
-for t in $(seq 1 "$TENANTS"); do
-  signup 2>>"$RESULTS_DIR/signup.log" || { cat "$RESULTS_DIR/signup.log" >&2; exit 1; }
+add_target() { # tenant number: its chat as a target; the first one's is the fan-out's too
   printf '/api/widgets/%s/chat\tAuthorization: Bearer %s\n' "$TENANT_ID" "$WIDGET_TOKEN" >>"$TARGETS"
-  TENANT_IDS="${TENANT_IDS:+$TENANT_IDS,}$TENANT_ID"
-  if [ "$t" = 1 ]; then
+  if [ "$1" = 1 ]; then
     FAN_TENANT="$TENANT_ID"
     FAN_JWT="$OWNER_JWT"
     printf '/api/widgets/%s/chat\tAuthorization: Bearer %s\n' "$TENANT_ID" "$WIDGET_TOKEN" >"$FAN_TARGET"
   fi
-done
+}
+log "signing $TENANTS tenant(s) up"
+signup_tenants "$TENANTS" add_target
 
 # one streamed chat by hand (the last tenant): TOKENS deltas from the fake provider, then done
 status="$(curl -s -N --max-time 20 -o "$WORK_DIR/chat.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $WIDGET_TOKEN" \
@@ -134,31 +98,16 @@ if [ "$status" != "200" ] || [ "$deltas" != "$TOKENS" ] || [ "$(grep -c '^event:
   log "the first streamed chat answered $status with $deltas delta(s), not $TOKENS deltas and a done from the fake provider:"
   cat "$WORK_DIR/chat.out" >&2; exit 1
 fi
-for _ in $(seq 1 50); do [ -s "$WORK_DIR/provider-request.json" ] && break; sleep 0.1; done
-cp "$WORK_DIR/provider-request.json" "$RESULTS_DIR/provider-request.json"
-if ! grep -q '"stream":true' "$WORK_DIR/provider-request.json" || [ "$(stat_of streamed "$(provider_stats)")" != 1 ]; then
-  log "the server's completion request did not ask for a stream: $(head -c 300 "$WORK_DIR/provider-request.json")"; exit 1
-fi
+keep_provider_request "the server's completion request" 1
 log "first streamed chat: $deltas deltas and one done from the fake provider; the server's streamed completion" \
   "request ($(wc -c <"$WORK_DIR/provider-request.json") bytes) is the direct baseline's body"
 
-counts() { java -cp "$BENCH_CP" bench.PgCount "$PG_PORT" "$TENANT_IDS" chat; }
-count_of() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
 # streamgen LABEL args...: the generator on GEN_CPUS; its summary to stderr, its RESULT line into $RESULT
 streamgen() {
-  local label=$1 out="$RESULTS_DIR/streamgen-$1.txt" pid; shift
-  taskset -c "$GEN_CPUS" java ${GEN_JAVA_OPTS:-} -cp "$BENCH_CP" bench.StreamGen --label "$label" \
-    --threads "$GEN_THREADS" --cores "$CORES" ${GEN_CORE:+--gen-core "$GEN_CORE"} "$@" >"$out" 2>"$out.err" &
-  pid=$!
-  CHILD_PIDS+=("$pid")
-  if ! wait "$pid"; then
-    log "generator $label failed:"; cat "$out" "$out.err" >&2; return 1
-  fi
-  grep -v '^RESULT' "$out" | sed 's/^/  /' >&2
-  RESULT="$(grep '^RESULT' "$out" | tail -1)"
+  local label=$1; shift
+  gen_start "$BENCH_CP" StreamGen "$label" "${GEN_CORE_ARGS[@]}" "$@"
+  gen_wait "$label"
 }
-SERVER_WATCH=(--watch "server=$SERVER_PID" ${PG_PID:+--watch "pg=$PG_PID"} --watch "provider=$PROVIDER_PID")
 server_ok_total=0; server_err=0; direct_err=0; server_completions=0
 server_run() { # label args...
   local label=$1 s0; shift
@@ -245,16 +194,9 @@ if [ "$SOCKETS" -gt 0 ]; then
   fan_sock="$RESULT"; lines+=("$RESULT")
 fi
 
-after="$(counts)"
-curl -s --max-time 10 "$API/metrics" | grep -E '^livechat_(chat_turn|ai_|ws_)' >"$RESULTS_DIR/metrics.txt" || true
-provider_stats >"$RESULTS_DIR/provider-stats.json"
-cut_streams="$(stat_of cut "$(provider_stats)")"
+collect_totals "$before" '^livechat_(chat_turn|ai_|ws_)'
 # the one expected warning: no JWT secret configured (a fresh data dir)
-server_log_issues="$(grep -E ' (WARN|ERROR) ' "$RESULTS_DIR/server.log" | grep -vc 'No JWT secret configured' || true)"
-
-delta() { echo $(( $(count_of "$1" "$after") - $(count_of "$1" "$before") )); }
-conv_d="$(delta conversations)"; visitor_d="$(delta visitor)"; assistant_d="$(delta assistant)"
-system_d="$(delta system)"; usage_d="$(delta usage_messages)"
+server_log_issues="$(count_log_issues 'No JWT secret configured')"
 if [ "$conv_d" = "$server_ok_total" ] && [ "$visitor_d" = "$server_ok_total" ] && [ "$assistant_d" = "$server_ok_total" ] &&
   [ "$usage_d" = "$server_ok_total" ] && [ "$system_d" = "0" ] && [ "$server_completions" = "$server_ok_total" ]; then
   data_check="OK"
@@ -262,27 +204,16 @@ else
   data_check="MISMATCH"
 fi
 
-ms() { awk -v u="$(field "$1" "$2")" 'BEGIN { printf "%.1f", u / 1000 }'; }
-added() { awk -v s="$(field "$1" "$2")" -v d="$(field "$1" "$3")" 'BEGIN { printf "%+.1f", (s - d) / 1000 }'; }
-us_per() { awk -v p="$(field "$1" "$2")" -v r="$(field sps "$2")" 'BEGIN { if (r > 0 && p != "") printf "%.0f", p * 10000 / r; else print "n/a" }'; }
-ttft() { printf 'p50 %s p90 %s p99 %s max %s ms' "$(ms ttft_p50_us "$1")" "$(ms ttft_p90_us "$1")" "$(ms ttft_p99_us "$1")" "$(ms ttft_max_us "$1")"; }
-busy() { local c out=""; for c in ${CORES//,/ }; do out="$out${out:+/}$(field core${c}_busy_pct "$1")"; done; echo "$out%"; }
-
 {
-  echo
-  printf '%s\n' "${lines[@]}"
-  echo
-  machine_line; printf '; fake provider on cpu %s; %s\n' "$PROVIDER_CPUS" "$PINNED"
-  noise_line "${lines[@]}"
-  echo "load average (1/5/15 min): $LOAD_BEFORE before the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (this run's own processes count in it)"
+  summary_head "${lines[@]}"
   echo "settings: fake provider first token ${FIRST_TOKEN_MS} ms, $TOKENS tokens ${GAP_MS} ms apart; closed loop at $STREAMS_LOW and $STREAMS_HIGH streams in flight; $TENANTS tenant(s) (requests cycle through them), every stream a new session and conversation; prime ${PRIME}s, warm-up ${WARMUP}s, measured ${DURATION}s, $ROUNDS round(s) alternating direct/server, best round (lowest p99) of each kept; fan-out: $FANOUT_STREAMS streams of one tenant, $SOCKETS dashboard sockets"
   echo "data check ($data_check): server streams ended with done $server_ok_total; new conversations $conv_d, visitor messages $visitor_d, assistant replies $assistant_d, hand-off notes $system_d, usage messages $usage_d; provider completions $server_completions; streams cut at the provider $cut_streams"
-  echo "errors (warm-ups included): server $server_err, direct $direct_err; done bodies not equal to their deltas' text: $(for l in "${lines[@]}"; do field text_mismatch "$l"; done | awk '{ s += $1 } END { print s + 0 }'); server log WARN/ERROR lines (besides the JWT-secret notice): $server_log_issues"
+  echo "errors (warm-ups included): server $server_err, direct $direct_err; done bodies not equal to their deltas' text: $(sum_field text_mismatch "${lines[@]}"); server log WARN/ERROR lines (besides the JWT-secret notice): $server_log_issues"
   for level in "${LEVELS[@]}"; do
     n="${LEVEL_N[$level]}"; d="${BEST_DIRECT[$level]}"; sv="${BEST_SERVER[$level]}"
     what="$n in flight"; [ "$level" = below ] && what="$n in flight ($BELOW_WHY)"
-    echo "stream-ttft at $what: direct $(ttft "$d"); server $(ttft "$sv")"
-    echo "stream-ttft at $what: added p50 $(added ttft_p50_us "$sv" "$d") ms, added p99 $(added ttft_p99_us "$sv" "$d") ms (per round: ${PAIRED[$level]} ms) (target <= 10 ms below saturation)"
+    echo "stream-ttft at $what: direct $(pct4 ttft "$d"); server $(pct4 ttft "$sv")"
+    echo "stream-ttft at $what: added p50 $(over ttft_p50_us "$sv" "$d") ms, added p99 $(over ttft_p99_us "$sv" "$d") ms (per round: ${PAIRED[$level]} ms) (target <= 10 ms below saturation)"
     echo "stream-ttft at $what: where the time goes (stamped tokens, p50/p99): request start -> the provider has the request: direct $(ms to_provider_p50_us "$d")/$(ms to_provider_p99_us "$d") ms, server $(ms to_provider_p50_us "$sv")/$(ms to_provider_p99_us "$sv") ms; first token, provider -> client: direct $(ms first_hop_p50_us "$d")/$(ms first_hop_p99_us "$d") ms, server $(ms first_hop_p50_us "$sv")/$(ms first_hop_p99_us "$sv") ms; every token: direct $(ms hop_p50_us "$d")/$(ms hop_p99_us "$d") ms, server $(ms hop_p50_us "$sv")/$(ms hop_p99_us "$sv") ms"
     echo "stream-ttft at $what: server $(field sps "$sv") streams/s, direct $(field sps "$d") streams/s, ratio $(ratio "$(field sps "$sv")" "$(field sps "$d")") (unqueued demand: $n / the direct stream's $(ms end_p50_us "$d") ms = $(awk -v n="$n" -v e="$(field end_p50_us "$d")" 'BEGIN { printf "%.0f", n / (e / 1e6) }') streams/s); to the end of the stream p50/p99: server $(ms end_p50_us "$sv")/$(ms end_p99_us "$sv") ms, direct $(ms end_p50_us "$d")/$(ms end_p99_us "$d") ms; cores busy $(busy "$sv") (server round), $(busy "$d") (direct round); CPU per stream: server $(us_per cpu_server_pct "$sv") us, its PostgreSQL $(us_per cpu_pg_pct "$sv") us, fake provider $(us_per cpu_provider_pct "$sv") us (direct: $(us_per cpu_provider_pct "$d") us), generator event-loop lag p99 $(ms lag_p99_us "$sv") ms"
   done
@@ -294,7 +225,7 @@ busy() { local c out=""; for c in ${CORES//,/ }; do out="$out${out:+/}$(field co
   fi
   if [ -n "$fan_sock" ]; then
     echo "stream-ttft fan-out to $SOCKETS dashboard sockets ($FANOUT_STREAMS streams of one tenant in flight, $(field sps "$fan_sock") streams/s): socket arrival - SSE arrival per delta min $(ms skew_min_us "$fan_sock") p50 $(ms skew_p50_us "$fan_sock") p90 $(ms skew_p90_us "$fan_sock") p99 $(ms skew_p99_us "$fan_sock") max $(ms skew_max_us "$fan_sock") ms over $(field fan_delivered "$fan_sock") deliveries ($(field fan_missing "$fan_sock") of $(field fan_expected "$fan_sock") missing, $(field fan_mismatch "$fan_sock") with another text, $(field sockets_closed "$fan_sock") socket(s) closed) (target <= 5 ms p99)"
-    echo "stream-ttft fan-out: time to first token on the SSE client without sockets $(ttft "$fan_nosock") (n=$(field ok "$fan_nosock")); with $SOCKETS sockets $(ttft "$fan_sock") (n=$(field ok "$fan_sock")); added by the sockets p50 $(added ttft_p50_us "$fan_sock" "$fan_nosock") ms, p99 $(added ttft_p99_us "$fan_sock" "$fan_nosock") ms; on the dashboard sockets (request start -> first delta) p50 $(ms dash_ttft_p50_us "$fan_sock") p99 $(ms dash_ttft_p99_us "$fan_sock") max $(ms dash_ttft_max_us "$fan_sock") ms; cores busy $(busy "$fan_sock") with sockets, $(busy "$fan_nosock") without; server CPU per stream $(us_per cpu_server_pct "$fan_sock") us with, $(us_per cpu_server_pct "$fan_nosock") us without"
+    echo "stream-ttft fan-out: time to first token on the SSE client without sockets $(pct4 ttft "$fan_nosock") (n=$(field ok "$fan_nosock")); with $SOCKETS sockets $(pct4 ttft "$fan_sock") (n=$(field ok "$fan_sock")); added by the sockets p50 $(over ttft_p50_us "$fan_sock" "$fan_nosock") ms, p99 $(over ttft_p99_us "$fan_sock" "$fan_nosock") ms; on the dashboard sockets (request start -> first delta) p50 $(ms dash_ttft_p50_us "$fan_sock") p99 $(ms dash_ttft_p99_us "$fan_sock") max $(ms dash_ttft_max_us "$fan_sock") ms; cores busy $(busy "$fan_sock") with sockets, $(busy "$fan_nosock") without; server CPU per stream $(us_per cpu_server_pct "$fan_sock") us with, $(us_per cpu_server_pct "$fan_nosock") us without"
     echo "stream-ttft fan-out, each token from the provider's write (stamped, p50/p99/max): to the visitor's SSE client without sockets $(ms hop_p50_us "$fan_nosock")/$(ms hop_p99_us "$fan_nosock")/$(ms hop_max_us "$fan_nosock") ms, with sockets $(ms hop_p50_us "$fan_sock")/$(ms hop_p99_us "$fan_sock")/$(ms hop_max_us "$fan_sock") ms; to a dashboard socket $(ms dash_hop_p50_us "$fan_sock")/$(ms dash_hop_p99_us "$fan_sock")/$(ms dash_hop_max_us "$fan_sock") ms"
   fi
 } | tee "$RESULTS_DIR/summary.txt"

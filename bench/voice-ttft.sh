@@ -45,10 +45,7 @@
 # count), PG_CPUS, JAVA_OPTS (appended to the server's and the provider's JVMs), SERVER_JAR (a
 # prebuilt server jar with its lib/ beside it).
 # Full logs: bench/results/<time>-voice-ttft/. See docs/BENCHMARKS.md.
-ALL_CPUS="0-$(( $(nproc) - 1 ))"
-SERVER_CPUS="${SERVER_CPUS:-$ALL_CPUS}"
-GEN_CPUS="${GEN_CPUS:-$ALL_CPUS}"
-GEN_THREADS="${GEN_THREADS:-$(taskset -c "$GEN_CPUS" nproc)}"
+UNPINNED_BY_DEFAULT=1
 source "$(dirname "$0")/lib.sh"
 
 CALLS="${CALLS:-50 500}"
@@ -64,15 +61,10 @@ DRAIN="${DRAIN:-30}"
 TURN_TIMEOUT_MS="${TURN_TIMEOUT_MS:-30000}"
 NOISY_RETRIES="${NOISY_RETRIES:-2}"
 MEMORY_CALLS="${MEMORY_CALLS:-$(printf '%s\n' $CALLS | sort -n | tail -1)}"
-PROVIDER_CPUS="${PROVIDER_CPUS:-$GEN_CPUS}"
 AUTH_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 ACCOUNT_SID="AC$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-CORES="$(seq -s, 0 $(( $(nproc) - 1 )))"
-GEN_CORE=""
-[[ "$GEN_CPUS" =~ ^[0-9]+$ ]] && GEN_CORE="$GEN_CPUS"
-PINNED="unpinned (server, its PostgreSQL, the fake provider and the generator share cpus $ALL_CPUS)"
-[ "$SERVER_CPUS" != "$ALL_CPUS" ] || [ "$GEN_CPUS" != "$ALL_CPUS" ] &&
-  PINNED="pinned: server on cpu $SERVER_CPUS, its PostgreSQL on cpu ${PG_CPUS:-$SERVER_CPUS}, generator on cpu $GEN_CPUS, fake provider on cpu $PROVIDER_CPUS"
+provider_layout
+RATE_KEY=tps
 
 # Builds and test runs of the server (Maven and its surefire JVMs) take whole cores: a measured phase
 # waits (bounded) until none runs. WAIT_TESTS_SECONDS (900) bounds each wait.
@@ -88,67 +80,39 @@ wait_no_tests() {
   done
 }
 
+# VoiceGen is compiled only when the server jar exists (bench/pom.xml, profile voice)
+ensure_voicegen() {
+  if ! unzip -l "$BENCH_CP" 2>/dev/null | grep -q 'bench/VoiceGen.class'; then
+    log "rebuilding bench/ with VoiceGen (the server jar exists now)"
+    mvn -B -q -f "$BENCH_DIR/pom.xml" package >&2
+  fi
+}
+
 raise_nofile
 wait_idle
 wait_no_tests
-# the working tree may be mid-edit: a failed build is retried after a minute, twice
-for attempt in 1 2 3; do
-  set +e
-  (set -e
-    build_all
-    # VoiceGen is compiled only when the server jar exists (bench/pom.xml, profile voice)
-    if ! unzip -l "$BENCH_CP" 2>/dev/null | grep -q 'bench/VoiceGen.class'; then
-      log "rebuilding bench/ with VoiceGen (the server jar exists now)"
-      mvn -B -q -f "$BENCH_DIR/pom.xml" package >&2
-    fi)
-  built=$?
-  set -e
-  [ "$built" = 0 ] && break
-  [ "$attempt" = 3 ] && { log "the build failed three times"; exit 1; }
-  log "the build failed (attempt $attempt); retrying in 60 s"
-  sleep 60
-done
+build_retrying ensure_voicegen
 snapshot_jars
 # VoiceGen drives the server jar's fake carrier: the server jar (its manifest names its lib/) on the class path
 VOICE_CP="$BENCH_CP:$SERVER_JAR"
-LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-log "load average before start: $LOAD_BEFORE (1/5/15 min); layout: $PINNED"
+note_load_before
 
-BARE_CPUS="$PROVIDER_CPUS" start_bare provider --mode openai-stream --first-token-ms "$FIRST_TOKEN_MS" \
-  --tokens "$TOKENS" --gap-ms "$GAP_MS" --stamp true --first-sentence true --record-file "$WORK_DIR/provider-request.json"
-PROVIDER_PID="$BARE_PID"
-PROVIDER_PORT="$BARE_PORT"
-provider_stats() { curl -s --max-time 5 "http://127.0.0.1:$PROVIDER_PORT/v1/stats"; }
-stat_of() { printf '%s' "$2" | grep -o "\"$1\":[0-9]*" | cut -d: -f2; }
-
-SERVER_CONFIG_JSON="{\"http\": {\"host\": \"127.0.0.1\"},
- \"ai\": {\"providers\": [{\"name\": \"fake\", \"baseUrl\": \"http://127.0.0.1:$PROVIDER_PORT/v1\", \"model\": \"bench-model\"}]},
- \"usage\": {\"defaultPlan\": \"unlimited\"},
- \"voice\": {\"holdingPhraseAfterMs\": 60000, \"twilio\": {\"authToken\": \"$AUTH_TOKEN\", \"accountSid\": \"$ACCOUNT_SID\"}},
- \"rateLimits\": {\"chatPerSession\": {\"capacity\": 0}, \"chatPerIp\": {\"capacity\": 0}, \"signupPerIp\": {\"capacity\": 0}}}"
+start_provider --first-sentence true
 # the token and the public URL the fake carrier signs with are this run's: none from the caller's environment
 unset LIVECHAT_TWILIO_AUTH_TOKEN LIVECHAT_TWILIO_ACCOUNT_SID LIVECHAT_PUBLIC_URL
-start_server
-API="http://127.0.0.1:$SERVER_PORT"
+start_provider_server "\"voice\": {\"holdingPhraseAfterMs\": 60000, \"twilio\": {\"authToken\": \"$AUTH_TOKEN\", \"accountSid\": \"$ACCOUNT_SID\"}}"
 # the server's default public URL (LIVECHAT_PUBLIC_URL unset): what its TwiML and signatures use
 PUBLIC_URL="http://localhost:$SERVER_PORT"
 
 TENANTS_FILE="$WORK_DIR/tenants.tsv"
 NUMBERS_FILE="$WORK_DIR/numbers.txt"
 : >"$TENANTS_FILE"
-TENANT_IDS=""
+add_tenant() { printf '%s\t%s\t%s\n' "$TENANT_ID" "$WIDGET_TOKEN" "$OWNER_JWT" >>"$TENANTS_FILE"; }
 log "signing $TENANTS tenant(s) up, $NUMBERS_PER_TENANT number(s) on each one's assistant"
-for t in $(seq 1 "$TENANTS"); do
-  signup 2>>"$RESULTS_DIR/signup.log" || { cat "$RESULTS_DIR/signup.log" >&2; exit 1; }
-  printf '%s\t%s\t%s\n' "$TENANT_ID" "$WIDGET_TOKEN" "$OWNER_JWT" >>"$TENANTS_FILE"
-  TENANT_IDS="${TENANT_IDS:+$TENANT_IDS,}$TENANT_ID"
-done
+signup_tenants "$TENANTS" add_tenant
 java -cp "$VOICE_CP" bench.VoiceGen --target setup --url "$API" --tenants-file "$TENANTS_FILE" \
   --numbers-per-tenant "$NUMBERS_PER_TENANT" --numbers-file "$NUMBERS_FILE" >&2
 cp "$NUMBERS_FILE" "$RESULTS_DIR/numbers.txt"
-
-counts() { java -cp "$BENCH_CP" bench.PgCount "$PG_PORT" "$TENANT_IDS" chat; }
-count_of() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
 # snapshot NAME: full GCs, then the server's live heap (the class histogram's total, taken after a
 # full GC) and its RSS, in KB, into RESULTS_DIR/mem-NAME.*; prints "heap_kb rss_kb"
@@ -168,14 +132,12 @@ declare -A MEM LIVE
 # voicegen LABEL args...: the generator on GEN_CPUS; with HOLD_FOR_MEMORY set, measures the server's memory
 # at each HOLD it prints before letting it go on. Its summary to stderr, its RESULT line into $RESULT.
 voicegen() {
-  local label=$1 out="$RESULTS_DIR/voicegen-$1.txt" pid hold="" seen=0 name lines; shift
+  local label=$1 out pid hold="" seen=0 name lines; shift
   [ -n "${HOLD_FOR_MEMORY:-}" ] && hold="$WORK_DIR/hold-$label"
-  taskset -c "$GEN_CPUS" java ${GEN_JAVA_OPTS:-} -cp "$VOICE_CP" bench.VoiceGen --label "$label" \
-    --threads "$GEN_THREADS" --cores "$CORES" ${GEN_CORE:+--gen-core "$GEN_CORE"} --think-ms "$THINK_MS" \
+  gen_start "$VOICE_CP" VoiceGen "$label" "${GEN_CORE_ARGS[@]}" --think-ms "$THINK_MS" \
     --tokens "$TOKENS" --warmup "$WARMUP" --duration "$DURATION" --drain "$DRAIN" --turn-timeout-ms "$TURN_TIMEOUT_MS" \
-    "$@" ${hold:+--hold-file "$hold"} >"$out" 2>"$out.err" &
-  pid=$!
-  CHILD_PIDS+=("$pid")
+    "$@" ${hold:+--hold-file "$hold"}
+  out="$GEN_OUT" pid="$GEN_PID"
   while kill -0 "$pid" 2>/dev/null; do
     if [ -n "$hold" ]; then
       lines="$(grep -c '^HOLD ' "$out" 2>/dev/null || true)"
@@ -190,13 +152,8 @@ voicegen() {
     fi
     sleep 0.2
   done
-  if ! wait "$pid"; then
-    log "generator $label failed:"; cat "$out" "$out.err" >&2; return 1
-  fi
-  grep -v -e '^RESULT' -e '^HOLD' "$out" | sed 's/^/  /' >&2
-  RESULT="$(grep '^RESULT' "$out" | tail -1)"
+  gen_wait "$label"
 }
-SERVER_WATCH=(--watch "server=$SERVER_PID" ${PG_PID:+--watch "pg=$PG_PID"} --watch "provider=$PROVIDER_PID")
 VOICE_ARGS=(--target voice --url "$API" --public-url "$PUBLIC_URL" --auth-token "$AUTH_TOKEN" --account-sid "$ACCOUNT_SID"
   --numbers-file "$NUMBERS_FILE")
 
@@ -219,11 +176,7 @@ if [ "$(field total_ok "$RESULT")" -lt 1 ] || [ "$(field total_errors "$RESULT")
   [ "$(field not_first "$RESULT")" != 0 ] || [ "$(field unstamped "$RESULT")" != 0 ]; then
   log "the first call did not get clean replies from the fake provider: $RESULT"; exit 1
 fi
-for _ in $(seq 1 50); do [ -s "$WORK_DIR/provider-request.json" ] && break; sleep 0.1; done
-cp "$WORK_DIR/provider-request.json" "$RESULTS_DIR/provider-request.json"
-if ! grep -q '"stream":true' "$WORK_DIR/provider-request.json"; then
-  log "the server's completion request for a call turn did not ask for a stream: $(head -c 300 "$WORK_DIR/provider-request.json")"; exit 1
-fi
+keep_provider_request "the server's completion request for a call turn"
 log "first call: $(field total_ok "$RESULT") clean turn(s); the server's streamed completion request" \
   "($(wc -c <"$WORK_DIR/provider-request.json") bytes) is the direct baseline's body"
 
@@ -272,18 +225,11 @@ if [ -n "${MEM[hungup]:-}" ]; then
   head -12 "$RESULTS_DIR/mem-per-call-idle.txt" | sed 's/^/    /' >&2
 fi
 
-after="$(counts)"
-curl -s --max-time 10 "$API/metrics" | grep -E '^livechat_(chat_turn|ai_|voice|call)' >"$RESULTS_DIR/metrics.txt" || true
-provider_stats >"$RESULTS_DIR/provider-stats.json"
-cut_streams="$(stat_of cut "$(provider_stats)")"
+collect_totals "$before" '^livechat_(chat_turn|ai_|voice|call)'
 # the expected warnings of a fresh data dir: no JWT secret, no secrets key configured
 expected_warnings='No JWT secret configured|No secrets key configured'
-server_log_issues="$(grep -E ' (WARN|ERROR) ' "$RESULTS_DIR/server.log" | grep -Evc "$expected_warnings" || true)"
+server_log_issues="$(count_log_issues "$expected_warnings")"
 grep -E ' (WARN|ERROR) ' "$RESULTS_DIR/server.log" | grep -Ev "$expected_warnings" | head -50 >"$RESULTS_DIR/server-issues.txt" || true
-
-delta() { echo $(( $(count_of "$1" "$after") - $(count_of "$1" "$before") )); }
-conv_d="$(delta conversations)"; visitor_d="$(delta visitor)"; assistant_d="$(delta assistant)"
-system_d="$(delta system)"; usage_d="$(delta usage_messages)"
 # every call stores its greeting as the assistant's first message, then one reply per turn
 if [ "$conv_d" = "$dialled" ] && [ "$visitor_d" = "$voice_ok" ] && [ "$assistant_d" = "$(( voice_ok + dialled ))" ] &&
   [ "$system_d" = "0" ] &&
@@ -293,27 +239,17 @@ else
   data_check="MISMATCH"
 fi
 
-ms() { awk -v u="$(field "$1" "$2")" 'BEGIN { printf "%.1f", u / 1000 }'; }
-over() { awk -v s="$(field "$1" "$2")" -v d="$(field "$1" "$3")" 'BEGIN { printf "%+.1f", (s - d) / 1000 }'; }
-pct4() { printf 'p50 %s p90 %s p99 %s max %s ms' "$(ms "$1_p50_us" "$2")" "$(ms "$1_p90_us" "$2")" "$(ms "$1_p99_us" "$2")" "$(ms "$1_max_us" "$2")"; }
-us_per() { awk -v p="$(field "$1" "$2")" -v r="$(field tps "$2")" 'BEGIN { if (r > 0 && p != "") printf "%.0f", p * 10000 / r; else print "n/a" }'; }
-busy() { local c out=""; for c in ${CORES//,/ }; do out="$out${out:+/}$(field core${c}_busy_pct "$1")"; done; echo "$out%"; }
 per_call() { # FROM TO CALLS -> "heap X KB, RSS Y KB" per call
   awk -v a="${MEM[$1]% *}" -v b="${MEM[$2]% *}" -v ra="${MEM[$1]#* }" -v rb="${MEM[$2]#* }" -v n="$3" \
     'BEGIN { printf "heap %.1f KB, RSS %.1f KB", (b - a) / n, (rb - ra) / n }'
 }
 
 {
-  echo
-  printf '%s\n' "${lines[@]}"
-  echo
-  machine_line; printf '; fake provider on cpu %s; %s\n' "$PROVIDER_CPUS" "$PINNED"
-  noise_line "${lines[@]}"
-  echo "load average (1/5/15 min): $LOAD_BEFORE before the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end (this run's own processes count in it)"
+  summary_head "${lines[@]}"
   echo "tries per count (a noisy one is run again): $(for n in $CALLS; do printf '%s calls %s; ' "$n" "${TRIES[$n]}"; done)"
   echo "settings: fake provider first token ${FIRST_TOKEN_MS} ms (a whole sentence: tok1:<arrived>:<written>. ), $TOKENS tokens ${GAP_MS} ms apart; closed loop per call, think time ${THINK_MS} ms after the last text; calls: $CALLS over $TENANTS tenant(s) x $NUMBERS_PER_TENANT number(s); warm-up ${WARMUP}s, measured ${DURATION}s; holding phrase after 60 s (never)"
   echo "data check ($data_check): calls dialled $dialled, new conversations $conv_d; turns ended with their last text $voice_ok, visitor messages $visitor_d, assistant messages $assistant_d (a greeting per call + a reply per turn), system notes $system_d, usage messages $usage_d; provider completions from calls $completions; streams cut at the provider $cut_streams"
-  echo "errors (warm-ups and hang-ups included): calls $voice_err, direct $direct_err; replies not tok1..tok$TOKENS in order: $(for l in "${lines[@]}"; do field mismatch "$l"; done | awk '{ s += $1 } END { print s + 0 }'); first text not the provider's first token: $(for l in "${lines[@]}"; do field not_first "$l"; done | awk '{ s += $1 } END { print s + 0 }'); text frames outside a turn: $(for l in "${lines[@]}"; do field stray "$l"; done | awk '{ s += $1 } END { print s + 0 }'); other frames: $(for l in "${lines[@]}"; do field other_frames "$l"; done | awk '{ s += $1 } END { print s + 0 }'); relay sockets closed by the server: $(for l in "${lines[@]}"; do field closed "$l"; done | awk '{ s += $1 } END { print s + 0 }'); server log WARN/ERROR lines (besides the JWT-secret and secrets-key notices of a fresh data dir): $server_log_issues"
+  echo "errors (warm-ups and hang-ups included): calls $voice_err, direct $direct_err; replies not tok1..tok$TOKENS in order: $(sum_field mismatch "${lines[@]}"); first text not the provider's first token: $(sum_field not_first "${lines[@]}"); text frames outside a turn: $(sum_field stray "${lines[@]}"); other frames: $(sum_field other_frames "${lines[@]}"); relay sockets closed by the server: $(sum_field closed "${lines[@]}"); server log WARN/ERROR lines (besides the JWT-secret and secrets-key notices of a fresh data dir): $server_log_issues"
   for n in $CALLS; do
     d="${DIRECT[$n]}"; v="${VOICE[$n]}"
     echo "voice-ttft at $n calls: prompt -> first text $(pct4 e2e "$v"); the provider's own TTFT $(pct4 provider "$v") (n=$(field e2e_n "$v"))"

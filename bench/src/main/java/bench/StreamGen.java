@@ -1,9 +1,9 @@
 package bench;
 
-import io.vertx.core.DeploymentOptions;
+import static bench.Hist.micros;
+
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -18,18 +18,18 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 
@@ -72,40 +72,24 @@ import org.HdrHistogram.Histogram;
  */
 public final class StreamGen {
 
-  enum Phase { WARMUP, MEASURE, DRAIN, DONE }
-
-  static final class Settings {
-    String target = "server";
-    URI url;
+  static final class Settings extends GenSettings {
     List<String> targets = List.of();
-    Buffer body;
     String message = "What are your opening hours, and do you ship to Canada?";
     int streams = 100;
-    int threads = 1;
-    int warmupSeconds = 5;
-    int durationSeconds = 15;
-    int drainSeconds = 30;
-    String label = "run";
     int sockets;
     String jwt;
-    String cores = "";
-    String genCore = "";
-    Map<String, Integer> watch = new TreeMap<>();
+
+    Settings() {
+      super("server", 5, 15);
+    }
   }
 
   static Settings s;
-  static volatile Phase phase = Phase.WARMUP;
-  static volatile long measureStartNanos;
-  static volatile long measureEndNanos;
-
-  static final AtomicLong completedInWindow = new AtomicLong();
-  static final AtomicLong totalOk = new AtomicLong();
-  static final AtomicLong totalErrors = new AtomicLong();
-  static final AtomicLong measuredOk = new AtomicLong();
-  static final AtomicLong measuredErrors = new AtomicLong();
+  static final Window window = new Window();
+  /** The streams: ok = ended with done. */
+  static final Outcomes outcomes = new Outcomes(window);
   static final AtomicLong measuredDeltas = new AtomicLong();
   static final AtomicLong textMismatch = new AtomicLong();
-  static final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
   /** conversationId -> the measured stream that opened it (server target with sockets only). */
   static final Map<String, Stream> measuredStreams = new ConcurrentHashMap<>();
 
@@ -114,168 +98,90 @@ public final class StreamGen {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(s.threads));
     List<Worker> workers = new ArrayList<>();
     for (int i = 0; i < s.threads; i++) {
-      int streams = s.streams / s.threads + (i < s.streams % s.threads ? 1 : 0);
-      int sockets = s.sockets / s.threads + (i < s.sockets % s.threads ? 1 : 0);
-      workers.add(new Worker(i, streams, sockets));
+      workers.add(new Worker(i, LoopWorker.share(s.streams, s.threads, i), LoopWorker.share(s.sockets, s.threads, i)));
     }
-    for (Worker w : workers) {
-      vertx.deployVerticle(w, new DeploymentOptions()).await();
-    }
+    LoopWorker.deployAll(vertx, workers);
     if (s.sockets > 0) {
       long t0 = System.nanoTime();
-      List<Future<Integer>> connected = new ArrayList<>();
-      for (Worker w : workers) {
-        connected.add(w.onContext(w::connectAll).compose(f -> f));
-      }
-      int failed = 0;
-      for (Future<Integer> f : connected) {
-        failed += f.await(60, TimeUnit.SECONDS);
-      }
+      int failed = LoopWorker.sum(workers, Worker::connectAll, 60);
       System.out.printf(Locale.ROOT, "# %d/%d dashboard sockets authenticated in %.1f s%n", s.sockets - failed,
           s.sockets, (System.nanoTime() - t0) / 1e9);
       if (failed > 0) {
         throw new IllegalStateException(failed + " dashboard socket(s) failed to authenticate");
       }
     }
-    for (Worker w : workers) {
-      w.onContext(() -> {
-        w.probe();
-        w.startStreams();
-        return null;
-      });
-    }
+    LoopWorker.startAll(workers);
     System.out.printf(Locale.ROOT, "# %s: target=%s %s streams=%d sockets=%d event-loop-threads=%d warmup=%ds duration=%ds%n",
         s.label, s.target, s.targets.isEmpty() ? s.url : s.targets.size() + " targets (" + s.targets.get(0).split("\t")[0]
             + ", ...)", s.streams, s.sockets, s.threads, s.warmupSeconds, s.durationSeconds);
 
-    LoadGen.Settings cpuSettings = new LoadGen.Settings();
-    cpuSettings.cores = s.cores;
-    cpuSettings.genCore = s.genCore;
-    cpuSettings.watch = s.watch;
-    Thread.sleep(s.warmupSeconds * 1000L);
-    LoadGen.CpuSnapshot cpu0 = LoadGen.CpuSnapshot.take(cpuSettings);
-    measureStartNanos = System.nanoTime();
-    phase = Phase.MEASURE;
-    Thread.sleep(s.durationSeconds * 1000L);
-    measureEndNanos = System.nanoTime();
-    phase = Phase.DRAIN;
-    LoadGen.CpuSnapshot cpu1 = LoadGen.CpuSnapshot.take(cpuSettings);
-    double window = (measureEndNanos - measureStartNanos) / 1e9;
-
-    long drainStart = System.nanoTime();
-    long drainDeadline = drainStart + TimeUnit.SECONDS.toNanos(s.drainSeconds);
-    while (System.nanoTime() < drainDeadline && workers.stream().anyMatch(w -> w.inFlight.get() > 0)) {
-      Thread.sleep(10);
-    }
-    double drained = (System.nanoTime() - drainStart) / 1e9;
+    window.run(s, workers);
     if (s.sockets > 0) {
       Thread.sleep(500); // the last deltas of the last streams on their way to the sockets
     }
-    phase = Phase.DONE;
+    window.done();
 
-    Histogram ttft = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    Histogram last = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    Histogram end = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    Histogram loopLag = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    Histogram toProvider = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    Histogram firstHop = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    Histogram hop = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    Histogram dashHop = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
+    Latencies all = LoopWorker.addUp(workers, new Latencies());
     long unfinished = 0;
     long maxInFlight = 0;
     for (Worker w : workers) {
-      w.onContext(() -> {
-        ttft.add(w.ttft);
-        last.add(w.last);
-        end.add(w.end);
-        loopLag.add(w.loopLag);
-        toProvider.add(w.toProvider);
-        firstHop.add(w.firstHop);
-        hop.add(w.hop);
-        dashHop.add(w.dashHop);
-        return null;
-      }).await(10, TimeUnit.SECONDS);
       unfinished += w.unfinishedMeasured();
       maxInFlight += w.maxInFlight;
     }
     FanOut fan = new FanOut();
     if (s.sockets > 0) {
-      for (Worker w : workers) {
-        w.onContext(() -> {
-          w.join(fan);
-          return null;
-        }).await(60, TimeUnit.SECONDS);
-      }
+      LoopWorker.each(workers, w -> w.join(fan), 60);
     }
-    long ok = measuredOk.get();
-    long errors = measuredErrors.get() + unfinished;
-    double sps = completedInWindow.get() / window;
+    long ok = outcomes.measuredOk.get();
+    long errors = outcomes.errors(unfinished);
+    double sps = outcomes.perSecond();
 
-    System.out.printf(Locale.ROOT, "# streams started in the window: %d ended with done, %d errors (%d unfinished after %.1f s of drain)%s%n",
-        ok, errors, unfinished, drained, failures.isEmpty() ? "" : "; failures (all phases): " + failures);
-    System.out.printf(Locale.ROOT, "# time to first token (us): p50=%d p90=%d p99=%d p99.9=%d max=%d mean=%.0f n=%d%n",
-        ttft.getValueAtPercentile(50), ttft.getValueAtPercentile(90), ttft.getValueAtPercentile(99),
-        ttft.getValueAtPercentile(99.9), ttft.getMaxValue(), ttft.getMean(), ttft.getTotalCount());
+    outcomes.print("streams", ok, "ended with done", errors, unfinished);
+    Hist.print("time to first token", all.ttft);
     System.out.printf(Locale.ROOT, "# time to last token (us): p50=%d p99=%d max=%d; to the end of the stream: p50=%d p99=%d max=%d%n",
-        last.getValueAtPercentile(50), last.getValueAtPercentile(99), last.getMaxValue(),
-        end.getValueAtPercentile(50), end.getValueAtPercentile(99), end.getMaxValue());
-    System.out.printf(Locale.ROOT, "# %.1f streams/s ended in the window, %.2f deltas per measured stream, %d done bodies not equal to their deltas' text; "
-            + "generator event-loop lag (1 ms timer) p99=%d us max=%d us%n",
-        sps, ok > 0 ? measuredDeltas.get() / (double) ok : 0, textMismatch.get(), loopLag.getValueAtPercentile(99),
-        loopLag.getMaxValue());
-    if (hop.getTotalCount() > 0) {
+        all.last.getValueAtPercentile(50), all.last.getValueAtPercentile(99), all.last.getMaxValue(),
+        all.end.getValueAtPercentile(50), all.end.getValueAtPercentile(99), all.end.getMaxValue());
+    System.out.printf(Locale.ROOT, "# %.1f streams/s ended in the window, %.2f deltas per measured stream, %d done bodies not equal to their "
+            + "deltas' text; %s%n", sps, ok > 0 ? measuredDeltas.get() / (double) ok : 0, textMismatch.get(), LoopWorker.lagReport(all.lag));
+    if (all.hop.getTotalCount() > 0) {
       System.out.printf(Locale.ROOT, "# stamped tokens (us): request start -> the provider has it p50=%d p99=%d max=%d; first token, provider write -> "
               + "here p50=%d p99=%d max=%d; every token p50=%d p99=%d max=%d n=%d%n",
-          toProvider.getValueAtPercentile(50), toProvider.getValueAtPercentile(99), toProvider.getMaxValue(),
-          firstHop.getValueAtPercentile(50), firstHop.getValueAtPercentile(99), firstHop.getMaxValue(),
-          hop.getValueAtPercentile(50), hop.getValueAtPercentile(99), hop.getMaxValue(), hop.getTotalCount());
+          all.toProvider.getValueAtPercentile(50), all.toProvider.getValueAtPercentile(99), all.toProvider.getMaxValue(),
+          all.firstHop.getValueAtPercentile(50), all.firstHop.getValueAtPercentile(99), all.firstHop.getMaxValue(),
+          all.hop.getValueAtPercentile(50), all.hop.getValueAtPercentile(99), all.hop.getMaxValue(), all.hop.getTotalCount());
     }
     if (s.sockets > 0) {
       fan.print();
       System.out.printf(Locale.ROOT, "# stamped tokens, provider write -> a dashboard socket (us, during the window): p50=%d p99=%d p99.9=%d max=%d n=%d%n",
-          dashHop.getValueAtPercentile(50), dashHop.getValueAtPercentile(99), dashHop.getValueAtPercentile(99.9),
-          dashHop.getMaxValue(), dashHop.getTotalCount());
+          all.dashHop.getValueAtPercentile(50), all.dashHop.getValueAtPercentile(99), all.dashHop.getValueAtPercentile(99.9),
+          all.dashHop.getMaxValue(), all.dashHop.getTotalCount());
     }
-    String cpuReport = LoadGen.CpuSnapshot.report(cpu0, cpu1, window);
-    double other = LoadGen.CpuSnapshot.processes(cpu0, cpu1, window).get("other");
-    if (other > 10) {
-      System.out.printf(Locale.ROOT, "# WARNING: other processes used %.0f%% of a core during the window: this figure is "
-          + "noisy, rerun on an idle machine%n", other);
-    }
-    System.out.println("# cpu over the window (100% = one core; processes exact, cores tick-sampled): " + cpuReport);
-    double genCpu = (cpu1.selfCpuNanos - cpu0.selfCpuNanos) / 1e9 / window * 100;
+    window.printCpu();
 
     StringBuilder line = new StringBuilder();
     line.append(String.format(Locale.ROOT, "RESULT label=%s target=%s streams=%d sps=%.1f completed=%d ok=%d errors=%d unfinished=%d window_s=%.2f",
-        s.label, s.target, s.streams, sps, completedInWindow.get(), ok, errors, unfinished, window));
-    line.append(String.format(Locale.ROOT, " total_ok=%d total_errors=%d", totalOk.get(), totalErrors.get()));
+        s.label, s.target, s.streams, sps, outcomes.inWindow.get(), ok, errors, unfinished, window.seconds));
+    line.append(String.format(Locale.ROOT, " total_ok=%d total_errors=%d", outcomes.totalOk.get(), outcomes.totalErrors.get()));
     line.append(String.format(Locale.ROOT, " ttft_p50_us=%d ttft_p90_us=%d ttft_p99_us=%d ttft_p999_us=%d ttft_max_us=%d",
-        ttft.getValueAtPercentile(50), ttft.getValueAtPercentile(90), ttft.getValueAtPercentile(99),
-        ttft.getValueAtPercentile(99.9), ttft.getMaxValue()));
+        all.ttft.getValueAtPercentile(50), all.ttft.getValueAtPercentile(90), all.ttft.getValueAtPercentile(99),
+        all.ttft.getValueAtPercentile(99.9), all.ttft.getMaxValue()));
     line.append(String.format(Locale.ROOT, " last_p50_us=%d last_p99_us=%d end_p50_us=%d end_p99_us=%d end_max_us=%d",
-        last.getValueAtPercentile(50), last.getValueAtPercentile(99), end.getValueAtPercentile(50),
-        end.getValueAtPercentile(99), end.getMaxValue()));
+        all.last.getValueAtPercentile(50), all.last.getValueAtPercentile(99), all.end.getValueAtPercentile(50),
+        all.end.getValueAtPercentile(99), all.end.getMaxValue()));
     line.append(String.format(Locale.ROOT, " deltas=%d text_mismatch=%d lag_p99_us=%d lag_max_us=%d max_in_flight=%d",
-        measuredDeltas.get(), textMismatch.get(), loopLag.getValueAtPercentile(99), loopLag.getMaxValue(), maxInFlight));
+        measuredDeltas.get(), textMismatch.get(), all.lag.getValueAtPercentile(99), all.lag.getMaxValue(), maxInFlight));
     line.append(String.format(Locale.ROOT, " to_provider_p50_us=%d to_provider_p99_us=%d first_hop_p50_us=%d first_hop_p99_us=%d"
             + " hop_p50_us=%d hop_p99_us=%d hop_max_us=%d",
-        toProvider.getValueAtPercentile(50), toProvider.getValueAtPercentile(99), firstHop.getValueAtPercentile(50),
-        firstHop.getValueAtPercentile(99), hop.getValueAtPercentile(50), hop.getValueAtPercentile(99), hop.getMaxValue()));
+        all.toProvider.getValueAtPercentile(50), all.toProvider.getValueAtPercentile(99), all.firstHop.getValueAtPercentile(50),
+        all.firstHop.getValueAtPercentile(99), all.hop.getValueAtPercentile(50), all.hop.getValueAtPercentile(99), all.hop.getMaxValue()));
     if (s.sockets > 0) {
       line.append(' ').append(fan.keyValues());
       line.append(String.format(Locale.ROOT, " dash_hop_p50_us=%d dash_hop_p99_us=%d dash_hop_max_us=%d",
-          dashHop.getValueAtPercentile(50), dashHop.getValueAtPercentile(99), dashHop.getMaxValue()));
+          all.dashHop.getValueAtPercentile(50), all.dashHop.getValueAtPercentile(99), all.dashHop.getMaxValue()));
     }
-    line.append(String.format(Locale.ROOT, " gen_cpu_pct=%.0f threads=%d", genCpu, s.threads));
-    line.append(' ').append(LoadGen.CpuSnapshot.keyValues(cpu0, cpu1, window));
-    System.out.println(line);
-    System.out.flush();
-    try {
-      vertx.close().await(5, TimeUnit.SECONDS);
-    } catch (Exception slow) {
-      // the sockets' close handshakes: nothing is left to measure
-    }
-    System.exit(0);
+    line.append(String.format(Locale.ROOT, " gen_cpu_pct=%.0f threads=%d", window.genCpuPct(), s.threads));
+    line.append(' ').append(window.cpuKeyValues());
+    LoopWorker.exit(vertx, line.toString());
   }
 
   /** One stream: its times (System.nanoTime) and, when sockets listen, each delta's arrival and text. */
@@ -323,82 +229,25 @@ public final class StreamGen {
     }
   }
 
-  /**
-   * Splits a text/event-stream into events (event name, joined data) at blank lines; chunks may
-   * split it anywhere (bytes are kept until their line is complete).
-   */
-  static final class SseLines {
-    interface Sink {
-      void event(String name, String data);
-    }
-
-    private final Sink sink;
-    private Buffer pending = Buffer.buffer();
-    private String name;
-    private StringBuilder data;
-
-    SseLines(Sink sink) {
-      this.sink = sink;
-    }
-
-    void feed(Buffer chunk) {
-      Buffer buf = pending.length() == 0 ? chunk : pending.appendBuffer(chunk);
-      int from = 0;
-      int n = buf.length();
-      for (int i = 0; i < n; i++) {
-        if (buf.getByte(i) == '\n') {
-          int to = i > from && buf.getByte(i - 1) == '\r' ? i - 1 : i;
-          line(buf.getString(from, to));
-          from = i + 1;
-        }
-      }
-      pending = from == n ? Buffer.buffer() : buf.getBuffer(from, n);
-    }
-
-    private void line(String line) {
-      if (line.isEmpty()) {
-        if (data != null) {
-          sink.event(name == null ? "message" : name, data.toString());
-        }
-        name = null;
-        data = null;
-        return;
-      }
-      if (line.charAt(0) == ':') {
-        return;
-      }
-      int colon = line.indexOf(':');
-      String field = colon < 0 ? line : line.substring(0, colon);
-      String value = colon < 0 ? "" : line.substring(line.startsWith(": ", colon) ? colon + 2 : colon + 1);
-      if (field.equals("event")) {
-        name = value;
-      } else if (field.equals("data")) {
-        if (data == null) {
-          data = new StringBuilder(value);
-        } else {
-          data.append('\n').append(value);
-        }
-      }
-    }
+  /** The streams' latencies (us), per worker and added up. */
+  static final class Latencies extends Figures {
+    final Histogram ttft = histogram();
+    final Histogram last = histogram();
+    final Histogram end = histogram();
+    // stamped tokens (BareServer --stamp true): request start -> provider has it; token written -> here
+    final Histogram toProvider = histogram();
+    final Histogram firstHop = histogram();
+    final Histogram hop = histogram();
+    final Histogram dashHop = histogram();
   }
 
   /** The streams (and sockets) of one event loop: its own client, connections and histograms. */
-  static final class Worker extends VerticleBase {
+  static final class Worker extends LoopWorker<Latencies> {
     private final int index;
     private final int streams;
     private final int socketCount;
-    final AtomicLong inFlight = new AtomicLong();
     long maxInFlight;
-    final Histogram ttft = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    final Histogram last = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    final Histogram end = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    final Histogram loopLag = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    // stamped tokens (BareServer --stamp true): request start -> provider has it; token written -> here
-    final Histogram toProvider = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    final Histogram firstHop = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    final Histogram hop = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    final Histogram dashHop = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-    private final java.util.Set<Stream> open = new java.util.HashSet<>();
+    private final Set<Stream> open = new HashSet<>();
     private final List<Sock> sockets = new ArrayList<>();
     private HttpClient client;
     private final List<RequestOptions> targets = new ArrayList<>();
@@ -406,22 +255,10 @@ public final class StreamGen {
     private long seq;
 
     Worker(int index, int streams, int socketCount) {
+      super(StreamGen.window, new Latencies());
       this.index = index;
       this.streams = streams;
       this.socketCount = socketCount;
-    }
-
-    /** Runs on this worker's event loop. */
-    <T> Future<T> onContext(java.util.concurrent.Callable<T> task) {
-      Promise<T> p = Promise.promise();
-      context.runOnContext(v -> {
-        try {
-          p.complete(task.call());
-        } catch (Exception e) {
-          p.fail(e);
-        }
-      });
-      return p.future();
     }
 
     @Override
@@ -449,20 +286,8 @@ public final class StreamGen {
           .setURI(path).putHeader("content-type", "application/json").putHeader("accept", "text/event-stream");
     }
 
-    void probe() {
-      long armed = System.nanoTime();
-      vertx.setTimer(1, id -> {
-        if (phase == Phase.MEASURE) {
-          loopLag.recordValue(Math.min(TimeUnit.SECONDS.toMicros(120),
-              Math.max(0, (System.nanoTime() - armed - 1_000_000) / 1000)));
-        }
-        if (phase != Phase.DONE) {
-          probe();
-        }
-      });
-    }
-
-    void startStreams() {
+    @Override
+    void startLoad() {
       for (int i = 0; i < streams; i++) {
         next();
       }
@@ -476,17 +301,17 @@ public final class StreamGen {
     }
 
     private void next() {
-      if (phase != Phase.WARMUP && phase != Phase.MEASURE) {
+      if (!window.open()) {
         return;
       }
       long start = System.nanoTime();
-      boolean measured = phase == Phase.MEASURE && start >= measureStartNanos;
+      boolean measured = window.measures(start);
       Stream st = new Stream(start, measured, measured && s.sockets > 0);
       synchronized (open) {
         open.add(st);
       }
       long n = inFlight.incrementAndGet();
-      if (n > maxInFlight && phase == Phase.MEASURE) {
+      if (n > maxInFlight && window.phase() == Window.Phase.MEASURE) {
         maxInFlight = n;
       }
       RequestOptions target = targets.get(nextTarget);
@@ -522,23 +347,20 @@ public final class StreamGen {
       String type = resp.getHeader("content-type");
       if (resp.statusCode() != 200 || type == null || !type.startsWith("text/event-stream")) {
         resp.body().onComplete(b -> outcome.tryFail(new IllegalStateException("status " + resp.statusCode() + " "
-            + type + (b.succeeded() ? " " + truncate(b.result().toString()) : ""))));
+            + type + (b.succeeded() ? " " + Outcomes.truncate(b.result().toString()) : ""))));
         return;
       }
       boolean direct = s.target.equals("direct");
       SseLines parser = new SseLines((name, data) -> {
         long now = System.nanoTime();
         if (direct) {
-          if (data.equals("[DONE]")) {
+          if (data.equals(SseLines.DONE)) {
             st.done = true;
             return;
           }
-          int at = data.indexOf(CONTENT);
-          if (at >= 0) {
-            String content = data.substring(at + CONTENT.length(), data.indexOf('"', at + CONTENT.length()));
-            if (!content.isEmpty()) {
-              delta(st, now, content);
-            }
+          String content = SseLines.content(data);
+          if (content != null) {
+            delta(st, now, content);
           }
           return;
         }
@@ -553,18 +375,11 @@ public final class StreamGen {
               textMismatch.incrementAndGet();
             }
           }
-          case "error" -> outcome.tryFail(new IllegalStateException("event: error " + truncate(data)));
+          case "error" -> outcome.tryFail(new IllegalStateException("event: error " + Outcomes.truncate(data)));
           default -> { }
         }
       });
-      resp.exceptionHandler(outcome::tryFail);
-      resp.handler(chunk -> {
-        try {
-          parser.feed(chunk);
-        } catch (RuntimeException e) {
-          outcome.tryFail(e);
-        }
-      });
+      parser.feed(resp, outcome);
       resp.endHandler(v -> {
         st.ended = System.nanoTime();
         if (st.done && st.deltas > 0) {
@@ -578,39 +393,24 @@ public final class StreamGen {
     private void delta(Stream st, long now, String text) {
       boolean first = st.deltas == 0;
       st.delta(now, text);
-      long[] stamp = st.measured ? stamps(text) : null;
+      long[] stamp = st.measured ? Stamps.of(text) : null;
       if (stamp != null) {
         if (first) {
-          toProvider.recordValue(micros(stamp[0] - st.start));
-          firstHop.recordValue(micros(now - stamp[1]));
+          figures.toProvider.recordValue(micros(stamp[0] - st.start));
+          figures.firstHop.recordValue(micros(now - stamp[1]));
         }
-        hop.recordValue(micros(now - stamp[1]));
+        figures.hop.recordValue(micros(now - stamp[1]));
       }
     }
 
     private void finished(Stream st, Throwable failure) {
-      long now = System.nanoTime();
-      boolean ok = failure == null;
-      (ok ? totalOk : totalErrors).incrementAndGet();
-      if (failure != null) {
-        failures.computeIfAbsent(failure.getClass().getSimpleName() + ": " + truncate(String.valueOf(failure.getMessage())),
-            k -> new AtomicLong()).incrementAndGet();
-      }
-      if (ok && measureStartNanos != 0 && now >= measureStartNanos && (measureEndNanos == 0 || now < measureEndNanos)) {
-        completedInWindow.incrementAndGet();
-      }
-      if (!st.measured) {
+      if (!outcomes.end(System.nanoTime(), st.measured, failure)) {
         return;
       }
-      if (!ok) {
-        measuredErrors.incrementAndGet();
-        return;
-      }
-      measuredOk.incrementAndGet();
       measuredDeltas.addAndGet(st.deltas);
-      ttft.recordValue(micros(st.first - st.start));
-      last.recordValue(micros(st.lastDelta - st.start));
-      end.recordValue(micros(st.ended - st.start));
+      figures.ttft.recordValue(micros(st.first - st.start));
+      figures.last.recordValue(micros(st.lastDelta - st.start));
+      figures.end.recordValue(micros(st.ended - st.start));
       if (st.recordDeltas && st.conversationId != null) {
         measuredStreams.put(st.conversationId, st);
       }
@@ -623,7 +423,7 @@ public final class StreamGen {
           .setTcpNoDelay(true).setConnectTimeout(30_000));
       List<Future<Void>> all = new ArrayList<>();
       for (int i = 0; i < socketCount; i++) {
-        Sock sock = new Sock(dashHop);
+        Sock sock = new Sock(figures.dashHop);
         sockets.add(sock);
         all.add(connect(ws, sock));
       }
@@ -742,7 +542,7 @@ public final class StreamGen {
         return;
       }
       deltaFrames++;
-      if (phase == Phase.DONE) {
+      if (window.phase() == Window.Phase.DONE) {
         return;
       }
       JsonObject data = new JsonObject(text).getJsonObject("data");
@@ -755,7 +555,7 @@ public final class StreamGen {
       String delta = data.getString("delta", "");
       d.texts[d.n] = delta.hashCode();
       d.n++;
-      long[] stamp = phase == Phase.MEASURE ? stamps(delta) : null;
+      long[] stamp = window.phase() == Window.Phase.MEASURE ? Stamps.of(delta) : null;
       if (stamp != null) {
         hops.recordValue(micros(now - stamp[1]));
       }
@@ -765,7 +565,7 @@ public final class StreamGen {
   /** The fan-out figures over all sockets and measured deltas. */
   static final class FanOut {
     final LongList skew = new LongList();
-    final Histogram dashTtft = new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
+    final Histogram dashTtft = Hist.create();
     long streams;
     long expected;
     long delivered;
@@ -835,68 +635,21 @@ public final class StreamGen {
     }
   }
 
-  static final String CONTENT = "\"content\":\"";
-
-  /** {arrived, written} of a stamped token {@code tok<n>:<arrived>:<written> }, else null. */
-  static long[] stamps(String text) {
-    if (text == null) {
-      return null;
-    }
-    int a = text.indexOf(':');
-    int b = a < 0 ? -1 : text.indexOf(':', a + 1);
-    if (b < 0) {
-      return null;
-    }
-    try {
-      return new long[] {Long.parseLong(text, a + 1, b, 10), Long.parseLong(text.strip(), b + 1, text.strip().length(), 10)};
-    } catch (NumberFormatException e) {
-      return null;
-    }
-  }
-
-  static long micros(long nanos) {
-    return Math.min(TimeUnit.SECONDS.toMicros(120), Math.max(0, nanos / 1000));
-  }
-
-  static String truncate(String text) {
-    String one = text.replace('\n', ' ');
-    return one.length() > 200 ? one.substring(0, 200) + "..." : one;
-  }
-
   static Settings parse(String[] args) throws Exception {
     Settings s = new Settings();
-    for (int i = 0; i < args.length; i += 2) {
-      String a = args[i];
-      String v = i + 1 < args.length ? args[i + 1] : null;
-      if (v == null) {
-        throw new IllegalArgumentException(a + " needs a value");
-      }
+    s.parse(args, (a, v) -> {
       switch (a) {
-        case "--target" -> s.target = v;
-        case "--url" -> s.url = URI.create(v);
         case "--targets-file" -> s.targets = Files.readAllLines(Path.of(v)).stream().filter(l -> !l.isBlank()).toList();
-        case "--body-file" -> s.body = Buffer.buffer(Files.readAllBytes(Path.of(v)));
         case "--message" -> s.message = v;
         case "--streams" -> s.streams = Integer.parseInt(v);
-        case "--threads" -> s.threads = Integer.parseInt(v);
-        case "--warmup" -> s.warmupSeconds = Integer.parseInt(v);
-        case "--duration" -> s.durationSeconds = Integer.parseInt(v);
-        case "--drain" -> s.drainSeconds = Integer.parseInt(v);
-        case "--label" -> s.label = v;
         case "--sockets" -> s.sockets = Integer.parseInt(v);
         case "--jwt" -> s.jwt = v;
-        case "--cores" -> s.cores = v;
-        case "--gen-core" -> s.genCore = v;
-        case "--watch" -> {
-          int eq = v.indexOf('=');
-          s.watch.put(v.substring(0, eq), Integer.parseInt(v.substring(eq + 1)));
+        default -> {
+          return false;
         }
-        default -> throw new IllegalArgumentException("unknown argument " + a);
       }
-    }
-    if (s.url == null) {
-      throw new IllegalArgumentException("--url is required");
-    }
+      return true;
+    });
     if (!"127.0.0.1".equals(s.url.getHost()) && !"localhost".equals(s.url.getHost())) {
       throw new IllegalArgumentException("this generator only targets 127.0.0.1 / localhost");
     }
@@ -909,8 +662,7 @@ public final class StreamGen {
     if (s.sockets > 0 && (s.jwt == null || !s.target.equals("server"))) {
       throw new IllegalArgumentException("--sockets needs --jwt and --target server");
     }
-    if (s.streams < 1 || s.durationSeconds <= 0 || s.durationSeconds > 600 || s.warmupSeconds < 0 || s.warmupSeconds > 600
-        || s.drainSeconds < 0 || s.drainSeconds > 600) {
+    if (s.streams < 1 || s.durationsOutOfBounds()) {
       throw new IllegalArgumentException("--streams >= 1; durations are bounded: 0..600 s");
     }
     s.threads = Math.max(1, Math.min(s.threads, s.streams));

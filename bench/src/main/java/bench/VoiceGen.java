@@ -1,14 +1,13 @@
 package bench;
 
+import static bench.Hist.micros;
+
 import com.livechat.voice.sim.FakeCall;
 import com.livechat.voice.sim.FakeCarrier;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -17,7 +16,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -27,12 +25,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -71,49 +68,32 @@ import org.HdrHistogram.Histogram;
  */
 public final class VoiceGen {
 
-  enum Phase { WARMUP, MEASURE, DRAIN, DONE }
-
   static final String PROMPT = "Hi, what are your opening hours, and do you ship to Canada?";
-  static final String CONTENT = "\"content\":\"";
 
-  static final class Settings {
-    String target = "voice";
-    URI url;
+  static final class Settings extends GenSettings {
     String publicUrl;
     String authToken;
     String accountSid = "AC" + "0".repeat(32);
     List<String> numbers = List.of();
-    Buffer body;
     int calls = 50;
-    int threads = 1;
-    int warmupSeconds = 8;
-    int durationSeconds = 20;
-    int drainSeconds = 30;
     long thinkMs = 1000;
     long turnTimeoutMs = 30_000;
     int tokens = 10;
     int connectWindow = 8;
-    String label = "run";
     String holdFile;
     Path tenantsFile;
     Path numbersFile;
     int numbersPerTenant = 5;
-    String cores = "";
-    String genCore = "";
-    Map<String, Integer> watch = new TreeMap<>();
+
+    Settings() {
+      super("voice", 8, 20);
+    }
   }
 
   static Settings s;
-  static volatile Phase phase = Phase.WARMUP;
-  static volatile long measureStartNanos;
-  static volatile long measureEndNanos;
-  static volatile boolean looping;
-
-  static final AtomicLong endedInWindow = new AtomicLong();
-  static final AtomicLong totalOk = new AtomicLong();
-  static final AtomicLong totalErrors = new AtomicLong();
-  static final AtomicLong measuredOk = new AtomicLong();
-  static final AtomicLong measuredErrors = new AtomicLong();
+  static final Window window = new Window();
+  /** The turns: ok = ended with their last text. */
+  static final Outcomes outcomes = new Outcomes(window);
   static final AtomicLong mismatched = new AtomicLong();
   static final AtomicLong notFirst = new AtomicLong();
   static final AtomicLong unstamped = new AtomicLong();
@@ -121,7 +101,6 @@ public final class VoiceGen {
   static final AtomicLong textFrames = new AtomicLong();
   static final AtomicLong socketsClosed = new AtomicLong();
   static final Map<String, AtomicLong> otherFrames = new ConcurrentHashMap<>();
-  static final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
 
   public static void main(String[] args) throws Exception {
     s = parse(args);
@@ -133,24 +112,15 @@ public final class VoiceGen {
     List<Worker> workers = new ArrayList<>();
     int first = 0;
     for (int i = 0; i < s.threads; i++) {
-      int calls = s.calls / s.threads + (i < s.calls % s.threads ? 1 : 0);
-      workers.add(new Worker(i, first, calls));
+      int calls = LoopWorker.share(s.calls, s.threads, i);
+      workers.add(new Worker(first, calls));
       first += calls;
     }
-    for (Worker w : workers) {
-      vertx.deployVerticle(w, new DeploymentOptions()).await();
-    }
+    LoopWorker.deployAll(vertx, workers);
     hold("zero", 0);
 
     long t0 = System.nanoTime();
-    List<Future<Integer>> opened = new ArrayList<>();
-    for (Worker w : workers) {
-      opened.add(w.onContext(w::openAll).compose(f -> f));
-    }
-    int failed = 0;
-    for (Future<Integer> f : opened) {
-      failed += f.await(300, TimeUnit.SECONDS);
-    }
+    int failed = LoopWorker.sum(workers, Worker::openAll, 300);
     double openSeconds = (System.nanoTime() - t0) / 1e9;
     System.out.printf(Locale.ROOT, "# %s: %d/%d %s in %.1f s%n", s.label, s.calls - failed, s.calls,
         s.target.equals("voice") ? "calls dialled and their relay sockets connected" : "loops ready", openSeconds);
@@ -160,52 +130,20 @@ public final class VoiceGen {
     Thread.sleep(2000); // the server's side of the last connections settles
     hold("idle", s.calls);
 
-    for (Worker w : workers) {
-      w.onContext(() -> {
-        w.probe();
-        w.startLoops();
-        return null;
-      });
-    }
+    LoopWorker.startAll(workers);
     System.out.printf(Locale.ROOT, "# %s: target=%s calls=%d think=%d ms tokens=%d event-loop-threads=%d warmup=%ds duration=%ds%n",
         s.label, s.target, s.calls, s.thinkMs, s.tokens, s.threads, s.warmupSeconds, s.durationSeconds);
-    LoadGen.Settings cpuSettings = new LoadGen.Settings();
-    cpuSettings.cores = s.cores;
-    cpuSettings.genCore = s.genCore;
-    cpuSettings.watch = s.watch;
-    Thread.sleep(s.warmupSeconds * 1000L);
-    LoadGen.CpuSnapshot cpu0 = LoadGen.CpuSnapshot.take(cpuSettings);
-    measureStartNanos = System.nanoTime();
-    phase = Phase.MEASURE;
-    Thread.sleep(s.durationSeconds * 1000L);
-    measureEndNanos = System.nanoTime();
-    phase = Phase.DRAIN;
-    LoadGen.CpuSnapshot cpu1 = LoadGen.CpuSnapshot.take(cpuSettings);
-    double window = (measureEndNanos - measureStartNanos) / 1e9;
-
-    long drainStart = System.nanoTime();
-    long drainDeadline = drainStart + TimeUnit.SECONDS.toNanos(s.drainSeconds);
-    while (System.nanoTime() < drainDeadline && workers.stream().anyMatch(w -> w.inFlight.get() > 0)) {
-      Thread.sleep(10);
-    }
-    double drained = (System.nanoTime() - drainStart) / 1e9;
+    window.run(s, workers);
     long unfinished = 0;
     for (Worker w : workers) {
       unfinished += w.onContext(w::unfinishedMeasured).await(10, TimeUnit.SECONDS);
     }
-    phase = Phase.DONE;
+    window.done();
     Thread.sleep(1000); // a frame after the last one of a reply would show up as stray
     hold("after", s.calls);
 
     long h0 = System.nanoTime();
-    List<Future<Integer>> hungUp = new ArrayList<>();
-    for (Worker w : workers) {
-      hungUp.add(w.onContext(w::hangUpAll).compose(f -> f));
-    }
-    int hangupFailed = 0;
-    for (Future<Integer> f : hungUp) {
-      hangupFailed += f.await(300, TimeUnit.SECONDS);
-    }
+    int hangupFailed = LoopWorker.sum(workers, Worker::hangUpAll, 300);
     double hangupSeconds = (System.nanoTime() - h0) / 1e9;
     if (s.target.equals("voice")) {
       System.out.printf(Locale.ROOT, "# %d call(s) hung up in %.1f s (relay-ended, then the completed status), %d failed%n",
@@ -214,87 +152,38 @@ public final class VoiceGen {
     Thread.sleep(2000);
     hold("hungup", 0);
 
-    Histogram e2e = hist();
-    Histogram provider = hist();
-    Histogram added = hist();
-    Histogram toProvider = hist();
-    Histogram firstHop = hist();
-    Histogram end = hist();
-    Histogram lag = hist();
-    for (Worker w : workers) {
-      w.onContext(() -> {
-        e2e.add(w.e2e);
-        provider.add(w.provider);
-        added.add(w.added);
-        toProvider.add(w.toProvider);
-        firstHop.add(w.firstHop);
-        end.add(w.end);
-        lag.add(w.lag);
-        return null;
-      }).await(10, TimeUnit.SECONDS);
-    }
-    long ok = measuredOk.get();
-    long errors = measuredErrors.get() + unfinished;
-    double tps = endedInWindow.get() / window;
-    System.out.printf(Locale.ROOT, "# turns started in the window: %d ended with their last text, %d errors (%d unfinished after %.1f s of drain)%s%n",
-        ok, errors, unfinished, drained, failures.isEmpty() ? "" : "; failures (all phases): " + failures);
-    printHist("prompt -> first text (t1 - t0)", e2e);
-    printHist("the provider's own time to first token", provider);
-    printHist("added = (t1 - t0) - the provider's own", added);
-    printHist("  before the provider call: prompt -> the provider has the request", toProvider);
-    printHist("  the token's way back: provider write -> first text here", firstHop);
-    printHist("prompt -> last text", end);
+    Latencies all = LoopWorker.addUp(workers, new Latencies());
+    long ok = outcomes.measuredOk.get();
+    long errors = outcomes.errors(unfinished);
+    double tps = outcomes.perSecond();
+    outcomes.print("turns", ok, "ended with their last text", errors, unfinished);
+    Hist.print("prompt -> first text (t1 - t0)", all.e2e);
+    Hist.print("the provider's own time to first token", all.provider);
+    Hist.print("added = (t1 - t0) - the provider's own", all.added);
+    Hist.print("  before the provider call: prompt -> the provider has the request", all.toProvider);
+    Hist.print("  the token's way back: provider write -> first text here", all.firstHop);
+    Hist.print("prompt -> last text", all.end);
     System.out.printf(Locale.ROOT, "# %.1f turns/s ended in the window; %d text frames (all phases), %d replies whose tokens were not tok1..tok%d "
             + "in order, %d turns whose first text did not start with tok1, %d without a stamp, %d text frames outside a turn, "
-            + "other frames %s, %d socket(s) closed by the server; generator event-loop lag (1 ms timer) p99=%d us max=%d us%n",
+            + "other frames %s, %d socket(s) closed by the server; %s%n",
         tps, textFrames.get(), mismatched.get(), s.tokens, notFirst.get(), unstamped.get(), stray.get(), otherFrames,
-        socketsClosed.get(), lag.getValueAtPercentile(99), lag.getMaxValue());
-    String cpuReport = LoadGen.CpuSnapshot.report(cpu0, cpu1, window);
-    double other = LoadGen.CpuSnapshot.processes(cpu0, cpu1, window).get("other");
-    if (other > 10) {
-      System.out.printf(Locale.ROOT, "# WARNING: other processes used %.0f%% of a core during the window: this figure is "
-          + "noisy, rerun on an idle machine%n", other);
-    }
-    System.out.println("# cpu over the window (100% = one core; processes exact, cores tick-sampled): " + cpuReport);
-    double genCpu = (cpu1.selfCpuNanos - cpu0.selfCpuNanos) / 1e9 / window * 100;
+        socketsClosed.get(), LoopWorker.lagReport(all.lag));
+    window.printCpu();
 
     StringBuilder line = new StringBuilder();
     line.append(String.format(Locale.ROOT, "RESULT label=%s target=%s calls=%d think_ms=%d tps=%.1f ended=%d ok=%d errors=%d "
             + "unfinished=%d window_s=%.2f total_ok=%d total_errors=%d open_s=%.1f hangup_failed=%d",
-        s.label, s.target, s.calls, s.thinkMs, tps, endedInWindow.get(), ok, errors, unfinished, window, totalOk.get(),
-        totalErrors.get(), openSeconds, hangupFailed));
-    line.append(keys("e2e", e2e)).append(keys("provider", provider)).append(keys("added", added))
-        .append(keys("to_provider", toProvider)).append(keys("first_hop", firstHop)).append(keys("end", end));
+        s.label, s.target, s.calls, s.thinkMs, tps, outcomes.inWindow.get(), ok, errors, unfinished, window.seconds,
+        outcomes.totalOk.get(), outcomes.totalErrors.get(), openSeconds, hangupFailed));
+    line.append(Hist.keys("e2e", all.e2e)).append(Hist.keys("provider", all.provider)).append(Hist.keys("added", all.added))
+        .append(Hist.keys("to_provider", all.toProvider)).append(Hist.keys("first_hop", all.firstHop)).append(Hist.keys("end", all.end));
     line.append(String.format(Locale.ROOT, " mismatch=%d not_first=%d unstamped=%d stray=%d text_frames=%d other_frames=%d "
             + "closed=%d lag_p99_us=%d lag_max_us=%d gen_cpu_pct=%.0f threads=%d ",
         mismatched.get(), notFirst.get(), unstamped.get(), stray.get(), textFrames.get(),
-        otherFrames.values().stream().mapToLong(AtomicLong::get).sum(), socketsClosed.get(), lag.getValueAtPercentile(99),
-        lag.getMaxValue(), genCpu, s.threads));
-    line.append(LoadGen.CpuSnapshot.keyValues(cpu0, cpu1, window));
-    System.out.println(line.toString().strip());
-    System.out.flush();
-    try {
-      vertx.close().await(5, TimeUnit.SECONDS);
-    } catch (Exception slow) {
-      // nothing is left to measure
-    }
-    System.exit(0);
-  }
-
-  static Histogram hist() {
-    return new Histogram(TimeUnit.SECONDS.toMicros(120), 3);
-  }
-
-  static void printHist(String what, Histogram h) {
-    System.out.printf(Locale.ROOT, "# %s (us): p50=%d p90=%d p99=%d p99.9=%d max=%d mean=%.0f n=%d%n", what,
-        h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
-        h.getMaxValue(), h.getMean(), h.getTotalCount());
-  }
-
-  static String keys(String name, Histogram h) {
-    return String.format(Locale.ROOT, " %1$s_p50_us=%2$d %1$s_p90_us=%3$d %1$s_p99_us=%4$d %1$s_max_us=%5$d %1$s_n=%6$d", name,
-        h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getMaxValue(),
-        h.getTotalCount());
+        otherFrames.values().stream().mapToLong(AtomicLong::get).sum(), socketsClosed.get(), all.lag.getValueAtPercentile(99),
+        all.lag.getMaxValue(), window.genCpuPct(), s.threads));
+    line.append(window.cpuKeyValues());
+    LoopWorker.exit(vertx, line.toString().strip());
   }
 
   /** Prints {@code HOLD name live=n} and waits (bounded) for the script's go-ahead, the file hold-file.name. */
@@ -348,40 +237,29 @@ public final class VoiceGen {
     }
   }
 
+  /** The turns' latencies (us), per worker and added up; all but end split the wait for the first text. */
+  static final class Latencies extends Figures {
+    final Histogram e2e = histogram();
+    final Histogram provider = histogram();
+    final Histogram added = histogram();
+    final Histogram toProvider = histogram();
+    final Histogram firstHop = histogram();
+    final Histogram end = histogram();
+  }
+
   /** The calls of one event loop: its carrier (or HTTP client), its histograms. */
-  static final class Worker extends VerticleBase {
-    private final int index;
+  static final class Worker extends LoopWorker<Latencies> {
     private final int firstCall;
     private final int count;
-    final AtomicLong inFlight = new AtomicLong();
-    final Histogram e2e = hist();
-    final Histogram provider = hist();
-    final Histogram added = hist();
-    final Histogram toProvider = hist();
-    final Histogram firstHop = hist();
-    final Histogram end = hist();
-    final Histogram lag = hist();
     private final List<Caller> callers = new ArrayList<>();
     private FakeCarrier carrier;
     private HttpClient http;
     private RequestOptions direct;
 
-    Worker(int index, int firstCall, int count) {
-      this.index = index;
+    Worker(int firstCall, int count) {
+      super(VoiceGen.window, new Latencies());
       this.firstCall = firstCall;
       this.count = count;
-    }
-
-    <T> Future<T> onContext(Callable<T> task) {
-      Promise<T> p = Promise.promise();
-      context.runOnContext(v -> {
-        try {
-          p.complete(task.call());
-        } catch (Exception e) {
-          p.fail(e);
-        }
-      });
-      return p.future();
     }
 
     @Override
@@ -403,7 +281,15 @@ public final class VoiceGen {
 
     /** Dials and connects every call of this worker, connectWindow at a time; the number that failed. */
     Future<Integer> openAll() {
-      if (!s.target.equals("voice")) {
+      return s.target.equals("voice") ? eachCall(this::open, "connect") : Future.succeededFuture(0);
+    }
+
+    /**
+     * Runs {@code step} for every caller of this worker, connectWindow at a time; the number that
+     * failed (the first three printed: {@code # call <i> failed to <what>: <cause>}).
+     */
+    private Future<Integer> eachCall(Function<Caller, Future<?>> step, String what) {
+      if (callers.isEmpty()) {
         return Future.succeededFuture(0);
       }
       Promise<Integer> done = Promise.promise();
@@ -415,12 +301,10 @@ public final class VoiceGen {
         while (pending[0] < s.connectWindow && next[0] < callers.size()) {
           Caller c = callers.get(next[0]++);
           pending[0]++;
-          open(c).onComplete(ar -> {
+          step.apply(c).onComplete(ar -> {
             pending[0]--;
-            if (ar.failed()) {
-              if (failed[0]++ < 3) {
-                System.out.println("# call " + c.index + " failed to connect: " + ar.cause());
-              }
+            if (ar.failed() && failed[0]++ < 3) {
+              System.out.println("# call " + c.index + " failed to " + what + ": " + ar.cause());
             }
             if (next[0] == callers.size() && pending[0] == 0) {
               done.complete(failed[0]);
@@ -430,9 +314,6 @@ public final class VoiceGen {
           });
         }
       };
-      if (callers.isEmpty()) {
-        return Future.succeededFuture(0);
-      }
       more[0].run();
       return done.future();
     }
@@ -451,7 +332,7 @@ public final class VoiceGen {
         return call.connect();
       }).compose(v -> {
         c.call.socketClosed().onComplete(closed -> {
-          if (phase != Phase.DONE) {
+          if (window.phase() != Window.Phase.DONE) {
             socketsClosed.incrementAndGet();
           }
         });
@@ -474,20 +355,9 @@ public final class VoiceGen {
       c.turn.text(now, frame.getString("token", ""));
     }
 
-    void probe() {
-      long armed = System.nanoTime();
-      vertx.setTimer(1, id -> {
-        if (phase == Phase.MEASURE) {
-          lag.recordValue(Math.min(TimeUnit.SECONDS.toMicros(120), Math.max(0, (System.nanoTime() - armed - 1_000_000) / 1000)));
-        }
-        if (phase != Phase.DONE) {
-          probe();
-        }
-      });
-    }
-
     /** Each loop starts at a random point of one turn plus its think time, so that turns do not come in waves. */
-    void startLoops() {
+    @Override
+    void startLoad() {
       long cycle = s.thinkMs + 500;
       for (Caller c : callers) {
         vertx.setTimer(1 + ThreadLocalRandom.current().nextLong(cycle), id -> turn(c));
@@ -499,11 +369,11 @@ public final class VoiceGen {
     }
 
     private void turn(Caller c) {
-      if (phase != Phase.WARMUP && phase != Phase.MEASURE) {
+      if (!window.open()) {
         return;
       }
       long start = System.nanoTime();
-      Turn turn = new Turn(phase == Phase.MEASURE && start >= measureStartNanos);
+      Turn turn = new Turn(window.measures(start));
       c.turn = turn;
       long seq = ++c.seq;
       inFlight.incrementAndGet();
@@ -533,28 +403,17 @@ public final class VoiceGen {
       }
       StringBuilder text = new StringBuilder();
       boolean[] done = {false};
-      StreamGen.SseLines parser = new StreamGen.SseLines((name, data) -> {
-        if (data.equals("[DONE]")) {
+      new SseLines((name, data) -> {
+        if (data.equals(SseLines.DONE)) {
           done[0] = true;
           return;
         }
-        int at = data.indexOf(CONTENT);
-        if (at >= 0) {
-          String content = data.substring(at + CONTENT.length(), data.indexOf('"', at + CONTENT.length()));
-          if (!content.isEmpty()) {
-            turn.text(System.nanoTime(), content);
-            text.append(content);
-          }
+        String content = SseLines.content(data);
+        if (content != null) {
+          turn.text(System.nanoTime(), content);
+          text.append(content);
         }
-      });
-      resp.exceptionHandler(outcome::tryFail);
-      resp.handler(chunk -> {
-        try {
-          parser.feed(chunk);
-        } catch (RuntimeException e) {
-          outcome.tryFail(e);
-        }
-      });
+      }).feed(resp, outcome);
       resp.endHandler(v -> {
         if (done[0]) {
           outcome.tryComplete(text.toString());
@@ -578,38 +437,25 @@ public final class VoiceGen {
             : "a reply without text");
       }
       boolean ok = failure == null;
-      (ok ? totalOk : totalErrors).incrementAndGet();
-      if (!ok) {
-        failures.computeIfAbsent(failure.getClass().getSimpleName() + ": " + StreamGen.truncate(String.valueOf(failure.getMessage())),
-            k -> new AtomicLong()).incrementAndGet();
-      }
-      if (ok && measureStartNanos != 0 && now >= measureStartNanos && (measureEndNanos == 0 || now < measureEndNanos)) {
-        endedInWindow.incrementAndGet();
-      }
       if (ok && !inOrder(reply)) {
         mismatched.incrementAndGet();
       }
-      if (turn.measured) {
-        if (!ok) {
-          measuredErrors.incrementAndGet();
+      if (outcomes.end(now, turn.measured, failure)) {
+        long t1 = turn.first - turn.start;
+        figures.e2e.recordValue(micros(t1));
+        figures.end.recordValue(micros(now - turn.start));
+        long[] stamp = Stamps.leading(turn.firstText);
+        if (stamp == null) {
+          unstamped.incrementAndGet();
         } else {
-          measuredOk.incrementAndGet();
-          long t1 = turn.first - turn.start;
-          e2e.recordValue(micros(t1));
-          end.recordValue(micros(now - turn.start));
-          long[] stamp = leadingStamp(turn.firstText);
-          if (stamp == null) {
-            unstamped.incrementAndGet();
-          } else {
-            if (stamp[0] != 1) {
-              notFirst.incrementAndGet();
-            }
-            long own = stamp[2] - stamp[1];
-            provider.recordValue(micros(own));
-            added.recordValue(micros(t1 - own));
-            toProvider.recordValue(micros(stamp[1] - turn.start));
-            firstHop.recordValue(micros(turn.first - stamp[2]));
+          if (stamp[0] != 1) {
+            notFirst.incrementAndGet();
           }
+          long own = stamp[2] - stamp[1];
+          figures.provider.recordValue(micros(own));
+          figures.added.recordValue(micros(t1 - own));
+          figures.toProvider.recordValue(micros(stamp[1] - turn.start));
+          figures.firstHop.recordValue(micros(turn.first - stamp[2]));
         }
       }
       if (ok || c.call == null || !c.call.ended()) {
@@ -619,34 +465,13 @@ public final class VoiceGen {
 
     /** Relay-ended, then the completed status, connectWindow calls at a time; the number that failed. */
     Future<Integer> hangUpAll() {
-      if (!s.target.equals("voice") || callers.isEmpty()) {
+      if (!s.target.equals("voice")) {
         return Future.succeededFuture(0);
       }
-      Promise<Integer> done = Promise.promise();
-      int[] next = {0};
-      int[] pending = {0};
-      int[] failed = {0};
-      Runnable[] more = new Runnable[1];
-      more[0] = () -> {
-        while (pending[0] < s.connectWindow && next[0] < callers.size()) {
-          Caller c = callers.get(next[0]++);
-          pending[0]++;
-          int seconds = (int) Math.round((System.nanoTime() - c.answeredAt) / 1e9);
-          c.call.relayEnded().compose(call -> call.hangUp(seconds)).onComplete(ar -> {
-            pending[0]--;
-            if (ar.failed() && failed[0]++ < 3) {
-              System.out.println("# call " + c.index + " failed to hang up: " + ar.cause());
-            }
-            if (next[0] == callers.size() && pending[0] == 0) {
-              done.complete(failed[0]);
-            } else {
-              more[0].run();
-            }
-          });
-        }
-      };
-      more[0].run();
-      return done.future();
+      return eachCall(c -> {
+        int seconds = (int) Math.round((System.nanoTime() - c.answeredAt) / 1e9);
+        return c.call.relayEnded().compose(call -> call.hangUp(seconds));
+      }, "hang up");
     }
   }
 
@@ -663,31 +488,6 @@ public final class VoiceGen {
       }
     }
     return true;
-  }
-
-  /** {n, arrived, written} of a text that starts with a stamped token {@code tok<n>:<arrived>:<written>}, else null. */
-  static long[] leadingStamp(String text) {
-    if (text == null || !text.startsWith("tok")) {
-      return null;
-    }
-    int a = text.indexOf(':');
-    int b = a < 0 ? -1 : text.indexOf(':', a + 1);
-    if (b < 0) {
-      return null;
-    }
-    int e = b + 1;
-    while (e < text.length() && Character.isDigit(text.charAt(e))) {
-      e++;
-    }
-    try {
-      return new long[] {Long.parseLong(text, 3, a, 10), Long.parseLong(text, a + 1, b, 10), Long.parseLong(text, b + 1, e, 10)};
-    } catch (NumberFormatException ex) {
-      return null;
-    }
-  }
-
-  static long micros(long nanos) {
-    return Math.min(TimeUnit.SECONDS.toMicros(120), Math.max(0, nanos / 1000));
   }
 
   // ---- setup: numbers for every tenant's assistant
@@ -736,45 +536,26 @@ public final class VoiceGen {
 
   static Settings parse(String[] args) throws Exception {
     Settings s = new Settings();
-    for (int i = 0; i < args.length; i += 2) {
-      String a = args[i];
-      String v = i + 1 < args.length ? args[i + 1] : null;
-      if (v == null) {
-        throw new IllegalArgumentException(a + " needs a value");
-      }
+    s.parse(args, (a, v) -> {
       switch (a) {
-        case "--target" -> s.target = v;
-        case "--url" -> s.url = URI.create(v);
         case "--public-url" -> s.publicUrl = v;
         case "--auth-token" -> s.authToken = v;
         case "--account-sid" -> s.accountSid = v;
         case "--numbers-file" -> s.numbersFile = Path.of(v);
         case "--tenants-file" -> s.tenantsFile = Path.of(v);
         case "--numbers-per-tenant" -> s.numbersPerTenant = Integer.parseInt(v);
-        case "--body-file" -> s.body = Buffer.buffer(Files.readAllBytes(Path.of(v)));
         case "--calls" -> s.calls = Integer.parseInt(v);
-        case "--threads" -> s.threads = Integer.parseInt(v);
-        case "--warmup" -> s.warmupSeconds = Integer.parseInt(v);
-        case "--duration" -> s.durationSeconds = Integer.parseInt(v);
-        case "--drain" -> s.drainSeconds = Integer.parseInt(v);
         case "--think-ms" -> s.thinkMs = Long.parseLong(v);
         case "--turn-timeout-ms" -> s.turnTimeoutMs = Long.parseLong(v);
         case "--tokens" -> s.tokens = Integer.parseInt(v);
         case "--connect-window" -> s.connectWindow = Integer.parseInt(v);
-        case "--label" -> s.label = v;
         case "--hold-file" -> s.holdFile = v;
-        case "--cores" -> s.cores = v;
-        case "--gen-core" -> s.genCore = v;
-        case "--watch" -> {
-          int eq = v.indexOf('=');
-          s.watch.put(v.substring(0, eq), Integer.parseInt(v.substring(eq + 1)));
+        default -> {
+          return false;
         }
-        default -> throw new IllegalArgumentException("unknown argument " + a);
       }
-    }
-    if (s.url == null) {
-      throw new IllegalArgumentException("--url is required");
-    }
+      return true;
+    });
     if (!"127.0.0.1".equals(s.url.getHost())) {
       throw new IllegalArgumentException("this generator only talks to 127.0.0.1");
     }
@@ -805,8 +586,7 @@ public final class VoiceGen {
       }
       default -> throw new IllegalArgumentException("--target voice|direct|setup");
     }
-    if (s.calls < 1 || s.durationSeconds <= 0 || s.durationSeconds > 600 || s.warmupSeconds < 0 || s.warmupSeconds > 600
-        || s.drainSeconds < 0 || s.drainSeconds > 600 || s.thinkMs < 0 || s.tokens < 1) {
+    if (s.calls < 1 || s.durationsOutOfBounds() || s.thinkMs < 0 || s.tokens < 1) {
       throw new IllegalArgumentException("--calls >= 1, --tokens >= 1; durations are bounded: 0..600 s");
     }
     s.threads = Math.max(1, Math.min(s.threads, s.calls));

@@ -3,13 +3,14 @@ package com.livechat;
 import com.livechat.config.AppConfig;
 import com.livechat.config.ConfigLoader;
 import com.livechat.voice.sim.CallCommand;
+import com.livechat.voice.sim.CarrierCommand;
 import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Starts one node with conf/config.json, LIVECHAT_CONFIG and the LIVECHAT_* variables; {@code call
- * NUMBER} runs the call simulator instead.
+ * NUMBER} runs the call simulator instead, {@code carrier} the fake carrier for outbound calls.
  */
 public final class Main {
 
@@ -21,6 +22,11 @@ public final class Main {
     // "call NUMBER": the terminal call simulator (scripts/call.sh), not a node
     if (args.length > 0 && args[0].equals("call")) {
       CallCommand.main(Arrays.copyOfRange(args, 1, args.length));
+      return;
+    }
+    // "carrier": the fake carrier's REST API for outbound campaigns (scripts/campaign.sh), not a node
+    if (args.length > 0 && args[0].equals("carrier")) {
+      CarrierCommand.main(Arrays.copyOfRange(args, 1, args.length));
       return;
     }
     AppConfig config;

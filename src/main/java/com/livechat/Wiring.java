@@ -18,7 +18,13 @@ import com.livechat.auth.DashboardAuth;
 import com.livechat.auth.JwtService;
 import com.livechat.auth.PasswordHasher;
 import com.livechat.auth.VisitorTokens;
+import com.livechat.chat.CallTurns;
+import com.livechat.campaign.CampaignRoutes;
+import com.livechat.campaign.CampaignStore;
+import com.livechat.campaign.Campaigns;
+import com.livechat.campaign.DncRoutes;
 import com.livechat.chat.ChatService;
+import com.livechat.chat.Phrases;
 import com.livechat.chat.ContactExtractor;
 import com.livechat.chat.ChatVerticle;
 import com.livechat.chat.TurnRecorder;
@@ -37,6 +43,8 @@ import com.livechat.ops.Metrics;
 import com.livechat.ops.NodeVerticle;
 import com.livechat.ops.OpsRoutes;
 import com.livechat.ops.Readiness;
+import com.livechat.dialer.Dialing;
+import com.livechat.queue.JobQueue;
 import com.livechat.ratelimit.RateLimiters;
 import com.livechat.realtime.RealtimeVerticle;
 import com.livechat.realtime.TenantHub;
@@ -75,6 +83,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
+import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -115,11 +124,15 @@ public final class Wiring {
   private final VoiceSessions voice;
   private final CarrierAccounts carrierAccounts;
   private final Calls calls;
+  private final Dialing dialing;
   private final LiveCalls liveCalls = new LiveCalls();
   /** The HTTP port, once bound (the public URL defaults to it). */
   private final AtomicInteger boundPort = new AtomicInteger();
   private final ChatService chat;
   private final WebAssets webAssets;
+  private final JobQueue jobs;
+  private final CampaignStore campaignStore;
+  private final Campaigns campaigns;
 
   /** @param clusterManager null when the node runs standalone */
   public Wiring(AppConfig config, Vertx vertx, Pool pool, ClusterManager clusterManager, String jwtSecret) {
@@ -134,6 +147,10 @@ public final class Wiring {
     this.rateLimits = new RateLimiters(config.rateLimits(), config.http().trustedProxies(), metrics);
     this.eventLog = new EventLog(pool);
     Outbox outbox = new Outbox(pool, vertx);
+    this.jobs = new JobQueue(pool);
+    this.campaignStore = new CampaignStore(pool);
+    this.campaigns = new Campaigns(campaignStore, outbox, jobs, new ContactExtractor(config.chat().phoneRegion()),
+        vertx);
     this.widgets = new WidgetCache(new WidgetStore(pool));
     TenantChanges tenantChanges = new TenantChanges(vertx, widgets);
     AssistantStore assistantStore = new AssistantStore(pool);
@@ -159,10 +176,13 @@ public final class Wiring {
     this.telephony = new TelephonyStore(pool, secretBox, config.voice().twilio().apiBaseUrl());
     this.tenantSettings = new TenantSettings(new TenantStore(pool), tenantChanges, telephony, config.voice().twilio());
     VoiceStore voiceStore = new VoiceStore(pool);
+    CallTurns.DoNotCallList doNotCall = (tenantId, phone) -> campaignStore.addDnc(pool, tenantId, phone, "call");
     this.voice = new VoiceSessions(assistants, conversationStore, voiceStore, usage, outbox,
         config.voice().leaseSeconds());
     this.chat = new ChatService(vertx, conversationStore, assistants, knowledge, ai,
-        new TurnRecorder(outbox, conversationStore, usage), live, config.chat(), config.voice().handoffMessage());
+        new TurnRecorder(outbox, conversationStore, usage), live, config.chat(),
+        new CallTurns(config.voice().handoffMessage(), new Phrases(config.campaigns().doNotCallPhrases()),
+            config.campaigns().doNotCallMessage(), doNotCall));
     this.webAssets = WebAssets.load(Wiring.class.getClassLoader(), "webroot");
     this.carrierAccounts = new CarrierAccounts(telephony, config.voice().twilio(),
         TwilioSignature.serverAuthToken(config.voice().twilio().authToken(), config.dataDir()));
@@ -171,6 +191,10 @@ public final class Wiring {
         new ContactExtractor(config.chat().phoneRegion()), config.voice(),
         () -> config.voice().baseUrl(boundPort.get() > 0 ? boundPort.get() : config.http().port()),
         config.chat().requestTimeoutMs());
+    this.dialing = new Dialing(vertx, pool, campaignStore, jobs, conversationStore, usage, voiceStore, carrierAccounts,
+        outbox, assistants, new ContactExtractor(config.chat().phoneRegion()), config, calls::baseUrl, nodeId,
+        Clock.systemUTC());
+    calls.placesCallsWith(dialing.outboundCalls());
   }
 
   /** Deploys the node's verticles: its own consumers and the tenant channels first, HTTP last. */
@@ -183,6 +207,7 @@ public final class Wiring {
         new DeploymentOptions().setInstances(instances)));
     started = started.compose(x -> vertx.deployVerticle(() -> new VoiceVerticle(calls, liveCalls),
         new DeploymentOptions().setInstances(instances)));
+    started = started.compose(x -> vertx.deployVerticle(dialing.verticle()));
     started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port),
         new DeploymentOptions().setInstances(instances)));
     return started.onSuccess(x -> boundPort.set(bound.get()));
@@ -210,6 +235,8 @@ public final class Wiring {
         new TenantRoutes(tenantSettings, body, dashboardAuth),
         new AssistantRoutes(assistants, body, dashboardAuth),
         new KnowledgeRoutes(knowledge, body, dashboardAuth),
+        new CampaignRoutes(campaigns, body, dashboardAuth),
+        new DncRoutes(campaigns, body, dashboardAuth),
         new AdminRoutes(config.admin(), usage, body),
         new TenantSocketHandler(sockets, jwt),
         new VisitorSocketHandler(sockets, widgets, visitorTokens),
@@ -231,6 +258,7 @@ public final class Wiring {
   /** Closes the remote AI providers' clients and breakers (not owned by any verticle). */
   public void close() {
     ai.close();
+    dialing.close();
   }
 
   // for tests and tools that reach into a running node
@@ -283,5 +311,10 @@ public final class Wiring {
   /** Seals the secrets the database keeps (secrets.key). */
   public SecretBox secretBox() {
     return secretBox;
+  }
+
+  /** The durable job queue (campaign dial attempts, webhook deliveries), shared by the node. */
+  public JobQueue jobs() {
+    return jobs;
   }
 }

@@ -53,7 +53,8 @@ public final class ChatService {
   private final PromptBuilder prompts;
   private final AppConfig.Chat settings;
   private final String callHandoffMessage;
-  private final HandoffPhrases handoffPhrases;
+  private final CallTurns calls;
+  private final Phrases handoffPhrases;
   private final ContactExtractor contacts;
   private final Vertx vertx;
   private final LiveSignals live;
@@ -97,10 +98,10 @@ public final class ChatService {
   }
 
   public ChatService(Vertx vertx, ConversationStore conversations, Assistants assistants, KnowledgeStore knowledge,
-      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings,
-      String callHandoffMessage) {
+      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings, CallTurns calls) {
     this.vertx = vertx;
-    this.callHandoffMessage = callHandoffMessage;
+    this.calls = calls;
+    this.callHandoffMessage = calls.handoffMessage();
     this.live = live;
     this.conversations = conversations;
     this.assistants = assistants;
@@ -109,7 +110,7 @@ public final class ChatService {
     this.recorder = recorder;
     this.prompts = new PromptBuilder(settings);
     this.settings = settings;
-    this.handoffPhrases = new HandoffPhrases(settings.handoffPhrases());
+    this.handoffPhrases = new Phrases(settings.handoffPhrases());
     this.contacts = new ContactExtractor(settings.phoneRegion());
   }
 
@@ -157,7 +158,11 @@ public final class ChatService {
           if (!visitor.conversation().aiEnabled()) {
             return Future.succeededFuture(withHuman(visitor.conversation()));
           }
-          return handoffPhrases.asksForHuman(turn.text) ? handOffOnRequest(turn) : answer(turn);
+          if (turn.onCall() && campaignValues(visitor.conversation()) != null
+              && calls.doNotCallPhrases().saidIn(turn.text)) {
+            return doNotCallAgain(turn);
+          }
+          return handoffPhrases.saidIn(turn.text) ? handOffOnRequest(turn) : answer(turn);
         });
   }
 
@@ -195,6 +200,19 @@ public final class ChatService {
         .map(stored -> response(stored, told, metadata));
   }
 
+  /**
+   * A campaign's callee asked not to be called again: their number goes on the tenant's
+   * do-not-call list, they are told so, and the call ends (metadata.doNotCall).
+   */
+  private Future<JsonObject> doNotCallAgain(Turn turn) {
+    String phone = turn.visitor.conversation().contactData().getString("phone");
+    JsonObject metadata = new JsonObject().put("doNotCall", true).put("tokens", 0);
+    Future<Void> listed = phone == null ? Future.succeededFuture() : calls.doNotCallList().add(turn.tenantId, phone);
+    return listed.compose(v -> recorder.endTurn(turn.tenantId, turn.conversationId(),
+            new TurnEnd(calls.doNotCallMessage(), metadata, 0, ContactUpdate.NONE, null)))
+        .map(stored -> response(stored, calls.doNotCallMessage(), metadata));
+  }
+
   private Future<JsonObject> answer(Turn turn) {
     // a conversation opened by this very message has no history to read
     Future<List<Message>> recent = turn.opened() ? Future.succeededFuture(List.of())
@@ -209,7 +227,7 @@ public final class ChatService {
     return Future.all(recent, hits, chat)
         .compose(all -> complete(turn, turn.onCall()
             ? prompts.callPrompt(turn.assistant, chat.result(), recent.result(), turn.visitor.message(), hits.result(),
-                turn.visitor.conversation().contactData())
+                turn.visitor.conversation().contactData(), campaignValues(turn.visitor.conversation()))
             : prompts.prompt(turn.assistant, recent.result(), turn.visitor.message(), hits.result())))
         .compose(reply -> {
           if (reply == null) {
@@ -260,6 +278,22 @@ public final class ChatService {
           return Future.failedFuture(AppError.unavailable("ai_unavailable",
               "The assistant is unavailable right now; your message was saved. Please retry shortly."));
         });
+  }
+
+  /**
+   * The values of a campaign call's contact (metadata.campaign: its name and columns) for the
+   * assistant's {{placeholders}}, or null for any other conversation.
+   */
+  static JsonObject campaignValues(Conversation conversation) {
+    JsonObject campaign = conversation.metadata() == null ? null : conversation.metadata().getJsonObject("campaign");
+    if (campaign == null) {
+      return null;
+    }
+    JsonObject values = campaign.getJsonObject("variables", new JsonObject()).copy();
+    if (campaign.getString("name") != null) {
+      values.put("name", campaign.getString("name"));
+    }
+    return values;
   }
 
   private static JsonObject metadata(AiReply reply) {

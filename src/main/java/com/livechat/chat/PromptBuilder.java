@@ -32,7 +32,7 @@ public final class PromptBuilder {
 
   /** @param recent the conversation's latest messages, oldest first ({@code current} is skipped if among them) */
   public AiRequest prompt(Assistant assistant, List<Message> recent, Message current, List<KnowledgeHit> hits) {
-    return prompt(assistant, recent, current, hits, null);
+    return prompt(assistant, recent, current, hits, null, null);
   }
 
   /**
@@ -41,7 +41,7 @@ public final class PromptBuilder {
    * call's own history; what is known about the caller goes into the system prompt.
    */
   public AiRequest callPrompt(Assistant assistant, List<Message> chat, List<Message> recent, Message current,
-      List<KnowledgeHit> hits, JsonObject contact) {
+      List<KnowledgeHit> hits, JsonObject contact, JsonObject variables) {
     List<Message> all = new ArrayList<>(chat);
     all.addAll(recent);
     StringBuilder context = new StringBuilder(CALL_STYLE);
@@ -55,11 +55,12 @@ public final class PromptBuilder {
       contact.forEach(e -> known.add(e.getKey() + " " + e.getValue()));
       context.append(String.join(", ", known)).append('.');
     }
-    return prompt(assistant, all, current, hits, context.toString());
+    return prompt(assistant, all, current, hits, context.toString(), variables);
   }
 
+  /** @param variables a campaign contact's values for the assistant's {{placeholders}}, or null */
   private AiRequest prompt(Assistant assistant, List<Message> recent, Message current, List<KnowledgeHit> hits,
-      String context) {
+      String context, JsonObject variables) {
     List<AiMessage> history = new ArrayList<>();
     int budget = historyTokenBudget;
     for (int i = recent.size() - 1; i >= 0; i--) {
@@ -84,7 +85,8 @@ public final class PromptBuilder {
     Collections.reverse(history);
     List<KnowledgePassage> passages = hits.stream()
         .map(h -> new KnowledgePassage(h.id(), h.title(), h.content())).toList();
-    return new AiRequest(assistant.name(), assistant.instructions(), assistant.greeting(), assistant.model(),
+    return new AiRequest(assistant.name(), Placeholders.fill(assistant.instructions(), variables),
+        Placeholders.fill(assistant.greeting(), variables), assistant.model(),
         assistant.temperature(), assistant.maxTokens(), history, current.content(), passages, context);
   }
 }

@@ -27,7 +27,22 @@ public record AppConfig(
     RateLimits rateLimits,
     Voice voice,
     Secrets secrets,
+    Campaigns campaigns,
     JsonObject raw) {
+
+  /**
+   * Outbound campaigns (shared/API.md Part 5, docs/CAMPAIGNS.md).
+   *
+   * @param doNotCallPhrases a callee saying one of these is added to the tenant's do-not-call list
+   * @param doNotCallMessage what they hear before the call ends
+   * @param dialerPollMs how often each node's dialer looks for due attempts when it found none
+   * @param dialerBatch attempts a node's dialer claims at once
+   * @param dialLeaseSeconds how long a claimed attempt is a node's before another node may take it
+   * @param maxBackoffSeconds the longest wait before asking a rate-limiting carrier again
+   */
+  public record Campaigns(List<String> doNotCallPhrases, String doNotCallMessage, long dialerPollMs, int dialerBatch,
+      int dialLeaseSeconds, int maxBackoffSeconds) {}
+
 
   /**
    * Telephony (shared/API.md Part 4, docs/VOICE.md).
@@ -266,7 +281,18 @@ public record AppConfig(
             rateLimits.integer("maxKeys", 1, Integer.MAX_VALUE)),
         voice(config.section("voice")),
         new Secrets(config.section("secrets").string("key")),
+        campaigns(config.section("campaigns")),
         json);
+  }
+
+  private static Campaigns campaigns(ConfigReader c) {
+    String message = c.string("doNotCallMessage");
+    if (message.isBlank()) {
+      throw new IllegalArgumentException("campaigns.doNotCallMessage must not be empty");
+    }
+    return new Campaigns(c.strings("doNotCallPhrases"), message, c.longNumber("dialerPollMs", 10, 60_000),
+        c.integer("dialerBatch", 1, 1000), c.integer("dialLeaseSeconds", 20, 3600),
+        c.integer("maxBackoffSeconds", 1, 3600));
   }
 
   private static Voice voice(ConfigReader voice) {

@@ -81,6 +81,9 @@ public final class ConversationStore {
       "UPDATE conversations SET metadata = jsonb_set(metadata, '{call}', $3::jsonb), "
           + "status = CASE WHEN $4 THEN 'closed' ELSE status END, updated_at = now() "
           + "WHERE tenant_id = $1 AND id = $2 RETURNING " + Conversation.COLUMNS;
+  private static final String PUT_METADATA =
+      "UPDATE conversations SET metadata = jsonb_set(metadata, ARRAY[$3::text], $4::jsonb), updated_at = now() "
+          + "WHERE tenant_id = $1 AND id = $2 RETURNING " + Conversation.COLUMNS;
   private static final String LINK =
       "UPDATE conversations SET linked_conversation_id = $3, updated_at = now() WHERE tenant_id = $1 AND id = $2 "
           + "RETURNING " + Conversation.COLUMNS;
@@ -223,6 +226,13 @@ public final class ConversationStore {
   public Future<Conversation> latestOfSession(SqlClient client, String tenantId, String sessionId, String channel) {
     return client.preparedQuery(LATEST_OF_SESSION).execute(Tuple.of(tenantId, sessionId, channel))
         .map(rows -> Rows.first(rows, Conversation::from));
+  }
+
+  /** Sets one key of the conversation's metadata (conversation:updated); null when the tenant has no such conversation. */
+  public Future<Conversation> putMetadata(SqlClient tx, String tenantId, String conversationId, String key,
+      JsonObject value, EventBatch events) {
+    return tx.preparedQuery(PUT_METADATA).execute(Tuple.of(tenantId, conversationId, key, value))
+        .map(rows -> rows.size() == 0 ? null : changed(Conversation.from(rows.iterator().next()), events));
   }
 
   /** Links a conversation to another of the tenant (a chat to the call started from it; conversation:updated). */

@@ -14,7 +14,11 @@ public final class Bodies {
   private Bodies() {}
 
   public static JsonObject object(RoutingContext ctx) {
-    Buffer body = ctx.body().buffer();
+    return object(ctx.body().buffer());
+  }
+
+  /** A request body that must be one JSON object (400 invalid_json otherwise). */
+  public static JsonObject object(Buffer body) {
     if (body == null || body.length() == 0) {
       throw AppError.invalid("invalid_json", "A JSON object body is required.");
     }

@@ -4,6 +4,7 @@ import com.livechat.assistant.Assistant;
 import com.livechat.assistant.Assistants;
 import com.livechat.bus.Addresses;
 import com.livechat.chat.ContactExtractor;
+import com.livechat.chat.Placeholders;
 import com.livechat.config.AppConfig;
 import com.livechat.conversation.ContactUpdate;
 import com.livechat.conversation.Conversation;
@@ -58,6 +59,7 @@ public final class Calls {
   static final String TROUBLE = "Sorry, I'm having trouble answering right now. Could you say that again?";
   static final String HANDOFF_REASON = "live-agent-handoff";
   static final String LIMIT_REASON = "usage-limit";
+  static final String DO_NOT_CALL_REASON = "do-not-call";
 
   static final Set<String> STATUSES = Set.of("queued", "initiated", "ringing", "in-progress", "completed", "busy",
       "failed", "no-answer", "canceled");
@@ -127,6 +129,7 @@ public final class Calls {
   private final AppConfig.Voice settings;
   private final String handoffMessage;
   private final Supplier<String> publicBase;
+  private OutboundCalls outboundCalls;
   private final long chatTimeoutMs;
 
   public Calls(Vertx vertx, VoiceStore store, CarrierAccounts accounts, Assistants assistants,
@@ -144,6 +147,11 @@ public final class Calls {
     this.handoffMessage = settings.handoffMessage();
     this.publicBase = publicBase;
     this.chatTimeoutMs = chatTimeoutMs;
+  }
+
+  /** The calls this server places (the dialer); set once at wiring, before any webhook arrives. */
+  public void placesCallsWith(OutboundCalls outboundCalls) {
+    this.outboundCalls = outboundCalls;
   }
 
   /**
@@ -167,6 +175,7 @@ public final class Calls {
         case "status" -> status(w);
         case "relay-ended" -> relayEnded(w);
         case "gather" -> gather(w);
+        case "outbound" -> outbound(w);
         default -> Future.failedFuture(AppError.invalid("unknown_webhook", "No such carrier webhook."));
       };
     } catch (AppError e) {
@@ -528,6 +537,9 @@ public final class Calls {
   private String spokenReply(Call call, Assistant assistant, JsonObject reply) {
     String message = reply.getString("message");
     JsonObject metadata = reply.getJsonObject("metadata", new JsonObject());
+    if (metadata.getBoolean("doNotCall", false)) {
+      return sayAndHangUp(message, assistant);
+    }
     if (metadata.getBoolean("handoff", false)) {
       store.markHandoff(call.tenantId(), call.callSid());
       return transfer(call, assistant, clip(message));
@@ -589,7 +601,7 @@ public final class Calls {
    */
   private Future<String> status(Webhook w) {
     String empty = TwiML.response().toXml();
-    return knownCall(w).compose(call -> {
+    return callOrPlaced(w).compose(call -> {
       String status = w.required("CallStatus");
       if (!STATUSES.contains(status)) {
         return Future.failedFuture(AppError.invalid("invalid_call_status", "CallStatus " + status + " is unknown."));
@@ -606,7 +618,9 @@ public final class Calls {
               terminal)
           .compose(applied -> applied == null ? Future.succeededFuture()
               : conversations.recordCall(tx, call.tenantId(), applied.conversationId(), applied.toJson(), terminal,
-                  events)))
+                      events)
+                  .compose(c -> terminal && applied.direction().equals("outbound-api") && outboundCalls != null
+                      ? outboundCalls.ended(tx, events, applied) : Future.succeededFuture())))
           .map(x -> empty);
     });
   }
@@ -627,7 +641,76 @@ public final class Calls {
     throw AppError.invalid("invalid_parameter", name + " must be a whole number.");
   }
 
+  // --- outbound: the answer of a call the server placed ------------------------------------------------
+
+  /**
+   * A placed call was answered ({@code ?attempt=} names the dial attempt): a machine hears the
+   * campaign's voicemail message once (or nothing), and the call ends; a person hears the
+   * assistant's greeting, filled in with the contact's values, and the relay (or Gather) loop
+   * starts, as for a call that came in.
+   */
+  private Future<String> outbound(Webhook w) {
+    String attempt = w.query("attempt");
+    Future<OutboundCalls.Placed> placed = attempt == null || outboundCalls == null ? Future.succeededFuture(null)
+        : outboundCalls.find(attempt);
+    return placed.compose(p -> verify(w, p == null ? null : p.tenantId()).map(v -> p)).compose(p -> {
+      String callSid = callSid(w);
+      if (p == null) {
+        return Future.succeededFuture(TwiML.response().hangup().toXml());
+      }
+      String answeredBy = w.param("AnsweredBy");
+      boolean machine = answeredBy != null && (answeredBy.startsWith("machine") || answeredBy.equals("fax"));
+      return assistants.find(p.tenantId(), p.assistantId()).compose(assistant -> outbox.inTransaction(p.tenantId(),
+              (tx, events) -> store.placedCall(tx, callSid, p.tenantId(), p.conversationId(), p.assistantId(), p.from(),
+                      p.to(), "in-progress", answeredBy == null || answeredBy.isBlank() ? null : answeredBy)
+                  .compose(call -> call == null ? Future.failedFuture(AppError.forbidden("invalid_signature",
+                      "This call belongs to another account.")) : Future.succeededFuture(call))
+                  .compose(call -> {
+                    String said = machine ? clip(Placeholders.fill(p.voicemailMessage(), p.variables()))
+                        : outboundGreeting(assistant, p.variables());
+                    if (machine && said == null) {
+                      return Future.succeededFuture(TwiML.response().hangup().toXml());
+                    }
+                    JsonObject metadata = new JsonObject().put(machine ? "voicemail" : "greeting", true);
+                    return conversations.insertMessage(tx, p.tenantId(), p.conversationId(), "assistant", said,
+                            metadata, events)
+                        .compose(m -> conversations.recordCall(tx, p.tenantId(), p.conversationId(), call.toJson(),
+                            false, events))
+                        .map(c -> machine ? sayAndHangUp(said, assistant)
+                            : answer(call, p.conversationId(), assistant, said));
+                  })));
+    });
+  }
+
+  static String outboundGreeting(Assistant assistant, JsonObject values) {
+    String greeting = Placeholders.fill(assistant.greeting(), values);
+    if (greeting != null && !greeting.isBlank()) {
+      return greeting;
+    }
+    String name = values == null ? null : values.getString("name");
+    return "Hello" + (name == null || name.isBlank() ? "" : " " + name) + ", this is " + assistant.name() + ".";
+  }
+
   // --- shared -----------------------------------------------------------------------------------------
+
+  /**
+   * The call a status callback names; for a call the server placed whose callback comes before the
+   * dialer recorded it (the carrier is quick), the call of the attempt its URL names
+   * ({@code ?attempt=}), recorded now. Verified with the account of the call's tenant.
+   */
+  private Future<Call> callOrPlaced(Webhook w) {
+    String callSid = callSid(w);
+    String attempt = w.query("attempt");
+    return store.call(callSid).compose(call -> {
+      if (call != null || attempt == null || outboundCalls == null) {
+        return verify(w, call == null ? null : call.tenantId()).map(v -> call);
+      }
+      return outboundCalls.find(attempt).compose(p -> verify(w, p == null ? null : p.tenantId())
+          .compose(v -> p == null ? Future.succeededFuture(null)
+              : store.placedCall(store.pool(), callSid, p.tenantId(), p.conversationId(), p.assistantId(), p.from(),
+                  p.to(), "queued", null)));
+    });
+  }
 
   /**
    * The call a webhook names (CallSid), its signature checked with the account of the call's

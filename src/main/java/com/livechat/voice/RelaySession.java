@@ -212,6 +212,11 @@ final class RelaySession {
     }
     lastReply = turn;
     JsonObject metadata = reply.getJsonObject("metadata", new JsonObject());
+    if (metadata.getBoolean("doNotCall", false)) {
+      // the callee asked not to be called again: told so by relay-ended, then the call ends
+      end(Calls.DO_NOT_CALL_REASON, reply.getString("message"));
+      return;
+    }
     if (metadata.getBoolean("handoff", false)) {
       String message = reply.getString("message");
       // what the caller has not heard yet is said by relay-ended, before the transfer

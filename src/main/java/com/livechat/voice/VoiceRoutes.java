@@ -57,7 +57,7 @@ public final class VoiceRoutes implements RouteGroup {
 
   @Override
   public void mount(Router router) {
-    for (String kind : new String[] {"incoming", "status", "relay-ended", "gather"}) {
+    for (String kind : new String[] {"incoming", "status", "relay-ended", "gather", "outbound"}) {
       router.post(BASE + kind).handler(body).handler(ctx -> webhook(ctx, kind));
     }
     router.get(BASE + "relay").handler(this::upgrade);

@@ -77,6 +77,13 @@ public final class VoiceStore {
   private static final String INSERT_CALL =
       "INSERT INTO voice_calls (call_sid, tenant_id, conversation_id, assistant_id, direction, from_number, to_number, "
           + "status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING " + Call.COLUMNS;
+  // a placed call is recorded by the dialer once the carrier answered its request and by the call's
+  // answer webhook, whichever comes first; the answer knows who answered
+  private static final String UPSERT_PLACED_CALL =
+      "INSERT INTO voice_calls AS c (call_sid, tenant_id, conversation_id, assistant_id, direction, from_number, "
+          + "to_number, status, answered_by) VALUES ($1, $2, $3, $4, 'outbound-api', $5, $6, $7, $8) "
+          + "ON CONFLICT (call_sid) DO UPDATE SET answered_by = coalesce(excluded.answered_by, c.answered_by) "
+          + "WHERE c.tenant_id = excluded.tenant_id RETURNING " + Call.COLUMNS;
   // a callback applies once, in order: only above the last SequenceNumber applied, never after the end
   private static final String APPLY_STATUS =
       "UPDATE voice_calls SET status = $3, sequence_number = coalesce($4, sequence_number + 1), "
@@ -95,6 +102,10 @@ public final class VoiceStore {
 
   public VoiceStore(Pool pool) {
     this.pool = pool;
+  }
+
+  Pool pool() {
+    return pool;
   }
 
   /** Who a number belongs to, or null: the one lookup across tenants, since a call names only the number. */
@@ -143,11 +154,19 @@ public final class VoiceStore {
         .map(rows -> Call.from(rows.iterator().next()));
   }
 
+  /** Records a call the server placed (idempotent); null when the sid is another tenant's. */
+  public Future<Call> placedCall(SqlClient tx, String callSid, String tenantId, String conversationId,
+      String assistantId, String from, String to, String status, String answeredBy) {
+    return tx.preparedQuery(UPSERT_PLACED_CALL).execute(Tuple.from(new Object[] {callSid, tenantId, conversationId,
+            assistantId, from, to, status, answeredBy}))
+        .map(rows -> Rows.first(rows, Call::from));
+  }
+
   /**
    * Takes the tenant's call lock until the transaction ends and counts its calls in progress (a
    * call with no end for longer than {@code maxCallMinutes} is not counted: its end was lost).
    */
-  Future<Long> lockLiveCalls(SqlClient tx, String tenantId, int maxCallMinutes) {
+  public Future<Long> lockLiveCalls(SqlClient tx, String tenantId, int maxCallMinutes) {
     return tx.preparedQuery(LOCK_TENANT_CALLS).execute(Tuple.of(tenantId))
         .compose(v -> tx.preparedQuery(LIVE_CALLS).execute(Tuple.of(tenantId, maxCallMinutes)))
         .map(rows -> rows.iterator().next().getLong(0));

@@ -46,7 +46,18 @@ class CloseAllTest {
         assertThat(server.wiring().hub().closeAll((short) 4000, "test").await()).isEqualTo(1);
         assertThat(again.awaitClose(5)).isEqualTo((short) 4000);
       }
-      assertThat(server.wiring().hub().closeAll((short) 1012, "service restart").await()).isZero();
+      // a socket the server just closed leaves the hub when its close completes, a moment later
+      int left = -1;
+      for (int i = 0; i < 50 && left != 0; i++) {
+        left = server.wiring().hub().closeAll((short) 1012, "service restart").await();
+        if (left != 0) {
+          Thread.sleep(100);
+        }
+      }
+      assertThat(left).isZero();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     } finally {
       server.close();
     }

@@ -22,8 +22,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * One call placed by a {@link FakeCarrier}. Its state is the last TwiML answer the server gave
- * (incoming, a gather turn, relay-ended); the relay socket, when connected, carries the turns.
+ * One call placed by a {@link FakeCarrier} — or, outbound, placed by the server through the
+ * carrier's REST API and played by an {@link OutboundCall} with this same code. Its state is the
+ * last TwiML answer the server gave (incoming or the outbound {@code Url}, a gather turn,
+ * relay-ended); the relay socket, when connected, carries the turns.
  *
  * <p>Any thread may call it: the state is guarded by the call's monitor and the futures complete
  * on the event loop that received the answer or the frame.
@@ -40,6 +42,11 @@ public final class FakeCall {
   private final String callSid;
   private final String from;
   private final String to;
+  // "inbound", or "outbound-api" for a call placed through the REST API
+  private final String direction;
+  // where status callbacks go (a public URL) and how
+  private final String statusCallback;
+  private final String statusCallbackMethod;
   private final List<Consumer<JsonObject>> listeners = new CopyOnWriteArrayList<>();
 
   // guarded by this
@@ -60,10 +67,44 @@ public final class FakeCall {
   private int nextSequence;
 
   FakeCall(FakeCarrier carrier, String callSid, String from, String to) {
+    this(carrier, callSid, from, to, "inbound", carrier.publicBase() + STATUS, "POST");
+  }
+
+  /** An outbound call: {@code statusCallback} null sends status callbacks to the inbound webhook's URL. */
+  FakeCall(FakeCarrier carrier, String callSid, String from, String to, String direction, String statusCallback,
+      String statusCallbackMethod) {
     this.carrier = carrier;
     this.callSid = callSid;
     this.from = from;
     this.to = to;
+    this.direction = direction;
+    this.statusCallback = statusCallback != null ? statusCallback : carrier.publicBase() + STATUS;
+    this.statusCallbackMethod = statusCallbackMethod;
+  }
+
+  /**
+   * An outbound call was answered: fetches its {@code Url} ({@code method} GET or POST) with the
+   * answer's parameters plus {@code extra} (AnsweredBy); the TwiML becomes the call's state.
+   */
+  Future<FakeCall> fetch(String publicUrl, String method, Map<String, String> extra) {
+    Map<String, String> params = base("in-progress");
+    params.put("Caller", from);
+    params.put("Called", to);
+    params.put("Direction", direction);
+    params.put("ApiVersion", "2010-04-01");
+    params.putAll(extra);
+    return carrier.send(method, publicUrl, params, FakeCarrier.REQUEST_TIMEOUT_MS)
+        .compose(response -> take(publicUrl, response, List.of(), 0))
+        .map(this);
+  }
+
+  /** Whether the last answer connects a {@code <ConversationRelay>}. */
+  synchronized boolean relaying() {
+    return answer.relayUrl() != null;
+  }
+
+  synchronized boolean hasConnectAction() {
+    return answer.connectAction() != null;
   }
 
   Future<FakeCall> ring() {
@@ -241,17 +282,21 @@ public final class FakeCall {
     return request(action, params);
   }
 
-  /** One status callback as given (it may be late, repeated or out of order); the HTTP status of its answer. */
+  /**
+   * One status callback as given (it may be late, repeated or out of order), to the status webhook —
+   * for an outbound call, to the request's StatusCallback; the HTTP status of its answer.
+   */
   public Future<Integer> status(String callStatus, int sequenceNumber, Map<String, String> extra) {
     Map<String, String> params = base(callStatus);
-    params.put("Direction", "inbound");
+    params.put("Direction", direction);
     params.put("SequenceNumber", Integer.toString(sequenceNumber));
     params.put("Timestamp", DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC)));
     params.putAll(extra);
     synchronized (this) {
       nextSequence = Math.max(nextSequence, sequenceNumber + 1);
     }
-    return carrier.post(carrier.publicBase() + STATUS, params, null, false).map(HttpResponse::statusCode);
+    return carrier.send(statusCallbackMethod, statusCallback, params, FakeCarrier.REQUEST_TIMEOUT_MS)
+        .map(HttpResponse::statusCode);
   }
 
   /** The caller hangs up: the socket closes and {@code completed} is reported; fails unless answered 2xx. */
@@ -385,9 +430,9 @@ public final class FakeCall {
         .put("to", to)
         .put("forwardedFrom", "")
         .put("callerName", "")
-        .put("direction", "inbound")
+        .put("direction", direction)
         .put("callType", "PSTN")
-        .put("callStatus", "RINGING")
+        .put("callStatus", direction.equals("inbound") ? "RINGING" : "IN-PROGRESS")
         .put("accountSid", carrier.accountSid())
         .putNull("applicationSid")
         .put("customParameters", custom);
@@ -490,7 +535,7 @@ public final class FakeCall {
   }
 
   /** The caller's side closes the socket (if open); a reply still awaited fails, as it will never end. */
-  private Future<Void> closeSocket() {
+  Future<Void> closeSocket() {
     ClientWebSocket open;
     synchronized (this) {
       open = socket;

@@ -12,7 +12,11 @@ import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,6 +31,13 @@ import java.util.Map;
  *
  * <p>One HTTP client and one WebSocket client serve every call, with pools sized for hundreds of
  * concurrent calls; nothing blocks, so one carrier drives a benchmark's 500 calls from any thread.
+ *
+ * <p>Outbound, it is also the carrier's REST API and the people called ({@link #serveRest()}): the
+ * server places a call with {@code POST /2010-04-01/Accounts/{AccountSid}/Calls.json}, and the
+ * carrier plays it as Twilio does — signed status callbacks for the requested events, the
+ * {@code Url} fetched when the callee answers, its TwiML followed (the relay spoken by the same
+ * {@link FakeCall} code as inbound calls), the callee scripted per number with {@link #callee}.
+ * Calls are timers and futures, not threads: hundreds at once cost nothing but their sockets.
  */
 public final class FakeCarrier {
 
@@ -35,18 +46,24 @@ public final class FakeCarrier {
   // the benchmark holds 500 calls open at once, each with its socket and its webhook requests
   private static final int MAX_CONNECTIONS = 4096;
 
+  /** How long one request to the server (webhook, status callback) may take before the carrier gives up. */
+  static final long REQUEST_TIMEOUT_MS = 30_000;
+
+  private final Vertx vertx;
   private final String serverBase;
   private final String publicBase;
   private final String authToken;
   private final String accountSid;
   private final WebClient http;
   private final WebSocketClient webSockets;
+  private final CarrierRest rest;
 
   /**
    * @param serverBase where requests go, e.g. http://127.0.0.1:38123
    * @param publicBase the server's public URL (LIVECHAT_PUBLIC_URL), e.g. https://chat.example.com
    */
   public FakeCarrier(Vertx vertx, String serverBase, String publicBase, String authToken, String accountSid) {
+    this.vertx = vertx;
     this.serverBase = withoutTrailingSlash(serverBase);
     this.publicBase = withoutTrailingSlash(publicBase);
     this.authToken = authToken;
@@ -54,6 +71,7 @@ public final class FakeCarrier {
     this.http = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
         new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS));
     this.webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setMaxConnections(MAX_CONNECTIONS));
+    this.rest = new CarrierRest(this);
   }
 
   /** A call from {@code from} to one of the server's numbers: the incoming webhook and its answer. */
@@ -67,6 +85,11 @@ public final class FakeCarrier {
    */
   public Future<HttpResponse<Buffer>> post(String publicUrl, Map<String, String> params, String signatureOverride,
       boolean omitSignature) {
+    return post(publicUrl, params, signatureOverride, omitSignature, 0);
+  }
+
+  private Future<HttpResponse<Buffer>> post(String publicUrl, Map<String, String> params, String signatureOverride,
+      boolean omitSignature, long timeoutMs) {
     String target;
     try {
       target = serverUrl(publicUrl);
@@ -78,14 +101,116 @@ public final class FakeCarrier {
       request.putHeader(SIGNATURE_HEADER,
           signatureOverride != null ? signatureOverride : TwilioSignature.compute(authToken, publicUrl, params));
     }
+    if (timeoutMs > 0) {
+      request.timeout(timeoutMs);
+    }
     MultiMap form = MultiMap.caseInsensitiveMultiMap();
     params.forEach(form::add);
     return request.sendForm(form);
   }
 
+  /**
+   * A signed request as the carrier makes it with {@code method} (a TwiML {@code Url} or a
+   * {@code StatusCallback} may ask for GET: then the parameters go in the query, which the
+   * signature covers, and no body).
+   */
+  Future<HttpResponse<Buffer>> send(String method, String publicUrl, Map<String, String> params, long timeoutMs) {
+    if (!"GET".equalsIgnoreCase(method)) {
+      return post(publicUrl, params, null, false, timeoutMs);
+    }
+    StringBuilder url = new StringBuilder(publicUrl);
+    char separator = publicUrl.indexOf('?') >= 0 ? '&' : '?';
+    for (Map.Entry<String, String> param : params.entrySet()) {
+      url.append(separator).append(URLEncoder.encode(param.getKey(), StandardCharsets.UTF_8)).append('=')
+          .append(URLEncoder.encode(param.getValue(), StandardCharsets.UTF_8));
+      separator = '&';
+    }
+    String signedUrl = url.toString();
+    String target;
+    try {
+      target = serverUrl(signedUrl);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
+    }
+    HttpRequest<Buffer> request = http.getAbs(target)
+        .putHeader(SIGNATURE_HEADER, TwilioSignature.compute(authToken, signedUrl, Map.of()));
+    if (timeoutMs > 0) {
+      request.timeout(timeoutMs);
+    }
+    return request.send();
+  }
+
+  // --- outbound: the REST API and the callees ---------------------------------------------------
+
+  /**
+   * Starts the carrier's REST API on 127.0.0.1 (a free port; the server's {@code apiBaseUrl} is
+   * {@code http://127.0.0.1:<port>}); calling it again gives the same port.
+   */
+  public Future<Integer> serveRest() {
+    return rest.listen();
+  }
+
+  /** {@code http://127.0.0.1:<port>} of {@link #serveRest()}; fails before it has listened. */
+  public String restBaseUrl() {
+    return "http://127.0.0.1:" + rest.port();
+  }
+
+  /** Who answers calls to {@code number} from now on (the latest setting wins). */
+  public void callee(String number, Callee callee) {
+    rest.callee(number, callee);
+  }
+
+  /** Who answers calls to numbers without a {@link #callee} of their own; {@link Callee#DEFAULT} until set. */
+  public void defaultCallee(Callee callee) {
+    rest.defaultCallee(callee);
+  }
+
+  /** The next {@code n} requests to Calls.json are answered 429, code 20429 (before authentication). */
+  public void rateLimitNext(int n) {
+    rest.rateLimitNext(n);
+  }
+
+  /** Every request to Calls.json so far, accepted or not, in arrival order. */
+  public List<RestRequest> restRequests() {
+    return rest.requests();
+  }
+
+  /** Outbound calls accepted (201) and not yet terminal (busy, no-answer, failed, completed). */
+  public int liveOutbound() {
+    return rest.live();
+  }
+
+  /** The most outbound calls live at once so far. */
+  public int maxLiveOutbound() {
+    return rest.maxLive();
+  }
+
+  /** The latest outbound call to {@code to}, or null when there was none. */
+  public OutboundCall outboundCall(String to) {
+    return rest.latest(to);
+  }
+
+  /** Every outbound call accepted so far, in the order accepted. */
+  public List<OutboundCall> outboundCalls() {
+    return rest.calls();
+  }
+
+  /**
+   * Blocks until {@code count} outbound calls (counted since the carrier was made) are over — terminal,
+   * and their last status callback answered — and returns them in the order they ended; throws
+   * IllegalStateException after {@code timeout}. Not on an event loop: it would wait for itself.
+   */
+  public List<OutboundCall> awaitTerminal(int count, Duration timeout) {
+    return rest.awaitFinished(count, timeout);
+  }
+
   public Future<Void> close() {
     http.close();
-    return webSockets.close();
+    return rest.close().transform(ignored -> webSockets.close());
+  }
+
+  Vertx vertx() {
+    return vertx;
   }
 
   String publicBase() {

@@ -5,18 +5,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
-/** Whether a visitor asks for a person: one of the configured phrases, as whole words, any case. */
-public final class HandoffPhrases {
+/**
+ * Whether a message says one of a list of phrases (asking for a person; asking not to be called
+ * again), as whole words, in any case, with accents and punctuation ignored.
+ */
+public final class Phrases {
 
   private static final Pattern NOT_WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
 
   private final List<String> phrases;
 
-  public HandoffPhrases(List<String> phrases) {
-    this.phrases = phrases.stream().map(HandoffPhrases::normalise).filter(p -> !p.isBlank()).toList();
+  public Phrases(List<String> phrases) {
+    this.phrases = phrases.stream().map(Phrases::normalise).filter(p -> !p.isBlank()).toList();
   }
 
-  public boolean asksForHuman(String message) {
+  public boolean saidIn(String message) {
     String text = normalise(message);
     for (String phrase : phrases) {
       if (text.contains(phrase)) {
