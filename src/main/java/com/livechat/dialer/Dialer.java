@@ -262,10 +262,11 @@ final class Dialer {
     if (placed instanceof TwilioRest.Created created) {
       // the call's status callbacks may have come first (a quick carrier): a busy or unanswered call
       // already settled as pending again keeps this job, due at its retry, since its key is this job's
-      return store.lockContact(tx, contact.id())
+      // the call's row before the contact's: the order of the status callback's settlement
+      return voice.placedCall(tx, created.callSid(), tenantId, dial.conversationId(), dial.campaign().assistantId(),
+              dial.campaign().fromNumber(), contact.phone(), "queued", null)
+          .compose(call -> store.lockContact(tx, contact.id()))
           .compose(now -> store.placed(tx, contact.id(), dial.attempt(), created.callSid())
-              .compose(v -> voice.placedCall(tx, created.callSid(), tenantId, dial.conversationId(),
-                  dial.campaign().assistantId(), dial.campaign().fromNumber(), contact.phone(), "queued", null))
               .compose(v -> now != null && now.status().equals("pending") && now.nextAttemptAt() != null
                   ? jobs.reschedule(tx, job.id(), owner, now.nextAttemptAt().toInstant(), null)
                   : jobs.complete(tx, job.id(), owner)))
