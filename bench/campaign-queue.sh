@@ -241,7 +241,7 @@ expected_warnings='No secrets key configured|CP Subsystem is not enabled'
 node_log_issues() { # LABEL: the phase's WARN/ERROR lines before the nodes were stopped
   local f
   for f in "$RESULTS_DIR/$1"-node*.log; do
-    sed '/com.livechat.Main - Shutting down/q' "$f" | grep -E ' (WARN|ERROR) ' | grep -Ev "$expected_warnings" | sed "s|^|$(basename "$f"): |"
+    sed '/com.livechat.Main - Shutting down/q' "$f" | grep -E ' (WARN|ERROR) ' | grep -Ev "$expected_warnings" | sed "s|^|$(basename "$f"): |" || true
   done
 }
 LABELS=()

@@ -45,10 +45,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -554,7 +554,7 @@ public final class CampaignGen {
     double lastDialS;
     int peakSecond;
     final Histogram settle = Hist.create();
-    final Histogram restAnswer = Hist.create();
+    final Histogram dialGap = Hist.create();
     String timeline = "";
 
     void print() {
@@ -566,7 +566,7 @@ public final class CampaignGen {
               + "first dial %.0f ms after the start request, last %.1f s%n", overallRate, dialRate, middleRate, peakSecond,
           firstDialMs, lastDialS);
       Hist.print("dial -> settled (the carrier's REST request -> its terminal status callback answered)", settle);
-      Hist.print("the carrier's REST request -> its next request arrives (per-dial gap)", restAnswer);
+      Hist.print("the carrier's REST request -> its next request arrives (per-dial gap)", dialGap);
       System.out.println("# dials per second: " + timeline);
     }
 
@@ -606,7 +606,7 @@ public final class CampaignGen {
     f.distinctTo = to.size();
     times.sort(Long::compare);
     for (int i = 1; i < times.size(); i++) {
-      f.restAnswer.recordValue(micros(times.get(i) - times.get(i - 1)));
+      f.dialGap.recordValue(micros(times.get(i) - times.get(i - 1)));
     }
     long lastEnd = t0;
     for (OutboundCall c : carrier.outboundCalls()) {
