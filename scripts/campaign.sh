@@ -6,6 +6,8 @@
 # and a greeting with {{name}} and {{plan}}, creates a campaign, uploads six contacts as CSV (one of
 # each outcome: the fake carrier decides by the number's last digit), starts it, prints its counts
 # every second until it is completed, then its contacts. The fake carrier stops when it ends.
+# The node must allow a tenant's carrier URL on 127.0.0.1: start it with
+# LIVECHAT_TWILIO_ALLOW_PRIVATE_API_BASE_URL=true (a development setting, docs/CONFIG.md).
 #
 # NODE_URL defaults to http://127.0.0.1:$LIVECHAT_HTTP_PORT (8080). The fake carrier reads the same
 # configuration as the node (LIVECHAT_CONFIG and the LIVECHAT_* variables, docs/CONFIG.md) for the
@@ -43,6 +45,11 @@ api() {
   status=$(curl -sS -o "$out" -w '%{http_code}' -X "$1" "$node$2" ${jwt:+-H "Authorization: Bearer $jwt"} \
     ${3:+-H "Content-Type: ${4:-application/json}"} ${3:+--data-binary "$3"}) || status=000
   if [ "${status:0:1}" != 2 ]; then
+    if grep -q api_base_url_not_allowed "$out"; then
+      echo "the node refuses a tenant carrier URL on 127.0.0.1 (it only sends credentials to public https" \
+        "servers): start it with LIVECHAT_TWILIO_ALLOW_PRIVATE_API_BASE_URL=true, a development setting" \
+        "(docs/CONFIG.md), e.g. LIVECHAT_TWILIO_ALLOW_PRIVATE_API_BASE_URL=true ./scripts/run.sh" >&2
+    fi
     echo "$1 $2 failed: HTTP $status $(cat "$out")" >&2
     rm -f "$out"
     exit 1

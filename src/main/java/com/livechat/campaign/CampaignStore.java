@@ -91,7 +91,14 @@ public final class CampaignStore {
       + "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING " + Campaign.COLUMNS;
   private static final String SET_STATUS =
       "UPDATE campaigns SET status = $2, updated_at = now() WHERE id = $1 RETURNING " + Campaign.COLUMNS;
-  private static final String MARK_DIRTY = "UPDATE campaigns SET progress_dirty = true WHERE id = $1";
+  private static final String RECORD_PROGRESS =
+      "UPDATE campaigns SET progress_data = $2, progress_sent_at = now() WHERE id = $1";
+  /** Namespace of the advisory locks between a campaign's settlements and its status changes. */
+  private static final int SETTLE_LOCK_SPACE = 0x63616d70;
+  private static final String HOLD_STATUS = "SELECT pg_advisory_xact_lock_shared(" + SETTLE_LOCK_SPACE
+      + ", hashtext($1))";
+  private static final String FREEZE_SETTLEMENTS = "SELECT pg_advisory_xact_lock(" + SETTLE_LOCK_SPACE
+      + ", hashtext($1))";
 
   private static final String CONTACT_COUNT = "SELECT count(*) FROM campaign_contacts WHERE campaign_id = $1";
   private static final String PRESENT_PHONES =
@@ -121,7 +128,6 @@ public final class CampaignStore {
       "SELECT phone, source, created_at FROM dnc WHERE tenant_id = $1 AND phone = $2";
   private static final String DNC_DELETE = "DELETE FROM dnc WHERE tenant_id = $1 AND phone = $2";
   private static final String DNC_PHONES = "SELECT phone FROM dnc WHERE tenant_id = $1 AND phone = ANY($2::text[])";
-  private static final String ON_DNC = "SELECT EXISTS (SELECT 1 FROM dnc WHERE tenant_id = $1 AND phone = $2)";
 
   private final Pool pool;
 
@@ -133,7 +139,12 @@ public final class CampaignStore {
 
   /** The tenant's campaign, or null when the tenant has none with this id. */
   public Future<Campaign> find(String tenantId, String id) {
-    return pool.preparedQuery(FIND).execute(Tuple.of(tenantId, id)).map(rows -> Rows.first(rows, Campaign::from));
+    return find(tenantId, id, pool);
+  }
+
+  /** {@link #find(String, String)} through {@code client} (a transaction's connection). */
+  public Future<Campaign> find(String tenantId, String id, SqlClient client) {
+    return client.preparedQuery(FIND).execute(Tuple.of(tenantId, id)).map(rows -> Rows.first(rows, Campaign::from));
   }
 
   /**
@@ -158,15 +169,35 @@ public final class CampaignStore {
     });
   }
 
-  /** Notes that the campaign's counts changed ({@code progress_dirty = true}), for the throttled progress events. */
-  public Future<Void> markDirty(SqlClient client, String campaignId) {
-    return client.preparedQuery(MARK_DIRTY).execute(Tuple.of(campaignId)).mapEmpty();
+  /** The tenant's campaign with its counts as the client sees them now, or null. */
+  public Future<Viewed> counted(SqlClient client, String tenantId, String id) {
+    return client.preparedQuery(FIND_COUNTED).execute(Tuple.of(tenantId, id)).map(CampaignStore::viewed);
   }
 
-  /** Whether {@code phone} (E.164) is on the tenant's do-not-call list. */
-  public Future<Boolean> onDnc(SqlClient client, String tenantId, String phone) {
-    return client.preparedQuery(ON_DNC).execute(Tuple.of(tenantId, phone))
-        .map(rows -> rows.iterator().next().getBoolean(0));
+  /**
+   * Notes the data of the campaign:progress just added to the caller's transaction (which holds the
+   * campaign's row): the progress ticker sends the next one a second later at the earliest, and only
+   * when the counts differ.
+   */
+  public Future<Void> recordProgress(SqlClient tx, String campaignId, JsonObject data) {
+    return tx.preparedQuery(RECORD_PROGRESS).execute(Tuple.of(campaignId, data)).mapEmpty();
+  }
+
+  /**
+   * Keeps the campaign's status from changing through the API until the caller's transaction ends,
+   * without taking the campaign's row (a shared advisory lock: settlements of one campaign do not
+   * wait for each other, nor for the dialer, which holds the row). A settlement takes it before it
+   * locks its contact and reads the status, so a pause or cancel either sees the settlement's
+   * effects or the settlement sees the new status. Status changes take it exclusively
+   * ({@link #freezeSettlements}) before the campaign's row.
+   */
+  public Future<Void> holdStatus(SqlClient tx, String campaignId) {
+    return tx.preparedQuery(HOLD_STATUS).execute(Tuple.of(campaignId)).mapEmpty();
+  }
+
+  /** Waits for the campaign's settlements under way and holds new ones until the caller's transaction ends. */
+  Future<Void> freezeSettlements(SqlClient tx, String campaignId) {
+    return tx.preparedQuery(FREEZE_SETTLEMENTS).execute(Tuple.of(campaignId)).mapEmpty();
   }
 
   /**

@@ -147,7 +147,6 @@ public final class Campaigns {
         return store.dncPhones(tx, campaign.tenantId(), fresh.stream().map(Contact::phone).toList())
             .compose(dnc -> insertAll(tx, campaign, newContacts(fresh, dnc)))
             .compose(inserted -> dialJobs(tx, campaign, inserted)
-                .compose(x -> store.markDirty(tx, campaign.id()))
                 .map(x -> imported(parsed, inserted.size(),
                     present.size() + fresh.size() - inserted.size(),
                     (int) inserted.stream().filter(i -> i.status().equals("skipped")).count())));
@@ -221,7 +220,9 @@ public final class Campaigns {
     if (!Ids.plausible(id)) {
       return Future.failedFuture(notFound());
     }
-    return outbox.inTransaction(tenantId, (tx, events) -> store.lockOfTenant(tx, tenantId, id).compose(campaign -> {
+    // the settlements under way first (they hold it shared, before their contact), then the row
+    return outbox.inTransaction(tenantId, (tx, events) -> store.freezeSettlements(tx, id)
+        .compose(v -> store.lockOfTenant(tx, tenantId, id)).compose(campaign -> {
       if (campaign == null) {
         return Future.failedFuture(notFound());
       }
@@ -236,9 +237,10 @@ public final class Campaigns {
               .compose(x -> store.counts(tx, id));
           default -> Future.succeededFuture(counts);
         };
-        return effects.compose(after -> store.setStatus(tx, id, next).map(saved -> {
-          events.add(EventTypes.CAMPAIGN_PROGRESS, after.progress(id, saved.status()));
-          return new Viewed(saved, after);
+        return effects.compose(after -> store.setStatus(tx, id, next).compose(saved -> {
+          JsonObject progress = after.progress(id, saved.status());
+          events.add(EventTypes.CAMPAIGN_PROGRESS, progress);
+          return store.recordProgress(tx, id, progress).map(new Viewed(saved, after));
         }));
       });
     }));

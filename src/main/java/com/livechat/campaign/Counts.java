@@ -33,7 +33,7 @@ public record Counts(long total, long pending, long inProgress, long completed, 
   }
 
   /** No contact waits for an attempt or is in a call: every one is final. */
-  boolean allFinal() {
+  public boolean allFinal() {
     return pending == 0 && inProgress == 0;
   }
 

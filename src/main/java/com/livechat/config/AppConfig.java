@@ -76,12 +76,16 @@ public record AppConfig(
     }
   }
 
-  /** @param authToken empty means "generate one and keep it in the data dir" (a carrier simulator reads it there) */
-  public record Twilio(String accountSid, String authToken, String apiBaseUrl) {
+  /**
+   * @param authToken empty means "generate one and keep it in the data dir" (a carrier simulator reads it there)
+   * @param allowPrivateApiBaseUrl lets a tenant's own apiBaseUrl be http or a private address (development and
+   *     tests; see net.OutboundTargets): the server-wide apiBaseUrl, the operator's, is never checked
+   */
+  public record Twilio(String accountSid, String authToken, String apiBaseUrl, boolean allowPrivateApiBaseUrl) {
     @Override
     public String toString() {
       return "Twilio[accountSid=" + accountSid + ", authToken=" + (authToken.isEmpty() ? "" : "***")
-          + ", apiBaseUrl=" + apiBaseUrl + "]";
+          + ", apiBaseUrl=" + apiBaseUrl + ", allowPrivateApiBaseUrl=" + allowPrivateApiBaseUrl + "]";
     }
   }
 
@@ -308,7 +312,8 @@ public record AppConfig(
         voice.integer("maxCallMinutes", 1, 24 * 60),
         voice.string("language"),
         voice.integer("maxPromptChars", 1, 100_000),
-        new Twilio(twilio.string("accountSid"), twilio.string("authToken"), twilio.string("apiBaseUrl")));
+        new Twilio(twilio.string("accountSid"), twilio.string("authToken"), twilio.string("apiBaseUrl"),
+            twilio.bool("allowPrivateApiBaseUrl")));
   }
 
   private static List<String> trustedProxies(ConfigReader http) {

@@ -42,6 +42,8 @@ public final class ConfigLoader {
       Map.entry("LIVECHAT_TWILIO_ACCOUNT_SID", new EnvKey("voice.twilio.accountSid", v -> v)),
       Map.entry("LIVECHAT_TWILIO_AUTH_TOKEN", new EnvKey("voice.twilio.authToken", v -> v)),
       Map.entry("LIVECHAT_TWILIO_API_BASE_URL", new EnvKey("voice.twilio.apiBaseUrl", v -> v)),
+      Map.entry("LIVECHAT_TWILIO_ALLOW_PRIVATE_API_BASE_URL",
+          new EnvKey("voice.twilio.allowPrivateApiBaseUrl", ConfigLoader::parseBoolean)),
       Map.entry("LIVECHAT_SECRETS_KEY", new EnvKey("secrets.key", v -> v)));
 
   private ConfigLoader() {}

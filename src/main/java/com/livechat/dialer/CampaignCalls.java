@@ -26,14 +26,12 @@ final class CampaignCalls implements OutboundCalls {
   private final DialerStore store;
   private final CampaignStore campaigns;
   private final JobQueue jobs;
-  private final Dialer dialer;
   private final Clock clock;
 
-  CampaignCalls(DialerStore store, CampaignStore campaigns, JobQueue jobs, Dialer dialer, Clock clock) {
+  CampaignCalls(DialerStore store, CampaignStore campaigns, JobQueue jobs, Clock clock) {
     this.store = store;
     this.campaigns = campaigns;
     this.jobs = jobs;
-    this.dialer = dialer;
     this.clock = clock;
   }
 
@@ -70,26 +68,32 @@ final class CampaignCalls implements OutboundCalls {
     });
   }
 
+  /**
+   * Settles the call's attempt without taking the campaign's row (the dialer's, once per attempt):
+   * the campaign's status held for the transaction first ({@link CampaignStore#holdStatus}), then the
+   * contact; completion and campaign:progress follow from the progress ticker ({@link Progress}).
+   */
   @Override
   public Future<Void> ended(SqlClient tx, EventBatch events, Call call) {
     return store.byConversation(tx, call.tenantId(), call.conversationId()).compose(found -> {
       if (found == null) {
         return Future.succeededFuture();
       }
-      // the campaign first, then the contact: the dialer's order
-      return campaigns.lock(tx, found.campaignId())
-          .compose(campaign -> store.lockContact(tx, found.id()).compose(contact -> {
+      return campaigns.holdStatus(tx, found.campaignId())
+          .compose(v -> store.lockContact(tx, found.id()))
+          .compose(contact -> {
             if (contact == null || !contact.status().equals("in_progress")
                 || !call.conversationId().equals(contact.conversationId())) {
               return Future.succeededFuture();
             }
-            return settle(tx, events, campaign, contact, call);
-          }));
+            return campaigns.find(call.tenantId(), contact.campaignId(), tx)
+                .compose(campaign -> campaign == null ? Future.succeededFuture()
+                    : settle(tx, campaign, contact, call));
+          });
     });
   }
 
-  private Future<Void> settle(SqlClient tx, EventBatch events, Campaign campaign, DialerStore.Contact contact,
-      Call call) {
+  private Future<Void> settle(SqlClient tx, Campaign campaign, DialerStore.Contact contact, Call call) {
     String answeredBy = call.answeredBy();
     boolean machine = answeredBy != null && (answeredBy.startsWith("machine") || answeredBy.equals("fax"));
     Future<Void> settled = switch (call.status()) {
@@ -100,7 +104,7 @@ final class CampaignCalls implements OutboundCalls {
       case "no-answer" -> retry(tx, campaign, contact, "no_answer", campaign.retry().noAnswerDelayMinutes());
       default -> store.settle(tx, contact.id(), "failed", "failed", false, null);
     };
-    return settled.compose(v -> dialer.settled(tx, events, campaign));
+    return settled;
   }
 
   /**

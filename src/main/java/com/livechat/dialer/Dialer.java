@@ -99,8 +99,12 @@ final class Dialer {
   /** What the first transaction decided. */
   private sealed interface Decision permits Dial, Done {}
 
-  /** Dial now: the attempt was started (attempt number {@code attempt} of the contact, in its own conversation). */
-  private record Dial(Campaign campaign, DialerStore.Contact contact, int attempt, String conversationId,
+  /**
+   * Dial now: the attempt was started (attempt number {@code attempt} of the contact), counted for
+   * pacing at {@code countedNanos}; its conversation is created next, outside the campaign's lock,
+   * unless it kept one ({@code keptConversationId}) from a try undone before it was placed.
+   */
+  private record Dial(Campaign campaign, DialerStore.Contact contact, int attempt, String keptConversationId,
       long countedNanos) implements Decision {}
 
   /** Nothing to dial (the job was completed or moved). */
@@ -119,8 +123,9 @@ final class Dialer {
     return outbox.inTransaction(job.tenantId(), (tx, events) -> decide(tx, events, job, campaignId, contactId))
         .map(decision -> {
           if (decision instanceof Dial dial) {
-            place(job, dial).onFailure(err -> LOG.warn("the answer to a dial of campaign {} was not recorded; its job "
-                + "returns to the queue when its lease ends", campaignId, err));
+            conversation(dial).compose(conversationId -> place(job, dial, conversationId))
+                .onFailure(err -> LOG.warn("a dial of campaign {} was not completed (its conversation, the request or "
+                    + "the carrier's answer); its job returns to the queue when its lease ends", campaignId, err));
           }
           return (Void) null;
         })
@@ -161,13 +166,16 @@ final class Dialer {
     });
   }
 
-  /** The checks of the moment of dialling, in order; the attempt starts when all hold. */
+  /**
+   * The checks of the moment of dialling, in order (the do-not-call list, the contact's calling
+   * hours, the campaign's calls in the last minute and its calls in progress: one statement), then
+   * the tenant's concurrent-call cap; the attempt starts when all hold.
+   */
   private Future<Decision> checks(SqlClient tx, EventBatch events, Job job, Campaign campaign,
       DialerStore.Contact contact, Instant now) {
-    return campaigns.onDnc(tx, campaign.tenantId(), contact.phone()).compose(listed -> {
-      if (listed) {
+    return store.gate(tx, campaign.tenantId(), campaign.id(), contact.phone()).compose(gate -> {
+      if (gate.onDnc()) {
         return store.settle(tx, contact.id(), "skipped", "do_not_call", false, null)
-            .compose(v -> settled(tx, events, campaign))
             .compose(v -> complete(tx, job));
       }
       ZoneId zone = contact.timezone() != null ? ZoneId.of(contact.timezone()) : campaign.timezone();
@@ -177,29 +185,31 @@ final class Dialer {
       if (opens.isAfter(now)) {
         return store.waitUntil(tx, contact.id(), opens).compose(v -> later(tx, job, opens));
       }
-      return store.lastMinute(tx, campaign.id()).compose(minute -> {
-        if (minute.count() >= campaign.pacing().callsPerMinute()) {
-          return later(tx, job, minute.oldest().plusSeconds(60).plus(SEND_WITHIN));
-        }
-        return store.inProgress(tx, campaign.id()).compose(live -> live >= campaign.pacing().maxConcurrent()
-            ? later(tx, job, now.plusSeconds(1))
-            : withinTenantCap(tx, campaign.tenantId()).compose(room -> !room ? later(tx, job, now.plusSeconds(1))
-                : start(tx, events, job, campaign, contact)));
-      });
+      if (gate.lastMinute() >= campaign.pacing().callsPerMinute()) {
+        return later(tx, job, gate.oldest().plusSeconds(60).plus(SEND_WITHIN));
+      }
+      if (gate.inProgress() >= campaign.pacing().maxConcurrent()) {
+        return later(tx, job, now.plusSeconds(1));
+      }
+      return withinTenantCap(tx, campaign.tenantId()).compose(room -> !room ? later(tx, job, now.plusSeconds(1))
+          : start(tx, events, job, campaign, contact));
     });
   }
 
-  /** The tenant's concurrent-call cap holds its calls in progress, the dials not yet placed among them. */
+  /**
+   * The tenant's concurrent-call cap holds its calls in progress, the dials not yet placed among them
+   * (a plan without a cap counts nothing).
+   */
   private Future<Boolean> withinTenantCap(SqlClient tx, String tenantId) {
-    return voice.lockLiveCalls(tx, tenantId, config.voice().maxCallMinutes())
-        .compose(live -> store.unplaced(tx, tenantId).map(unplaced -> live + unplaced))
-        .compose(busy -> usage.limit(tx, tenantId, Plans.CONCURRENT_CALLS).map(cap -> cap == null || busy < cap));
+    return usage.limit(tx, tenantId, Plans.CONCURRENT_CALLS).compose(cap -> cap == null ? Future.succeededFuture(true)
+        : voice.lockLiveCalls(tx, tenantId, config.voice().maxCallMinutes())
+            .compose(live -> store.unplaced(tx, tenantId).map(unplaced -> live + unplaced < cap)));
   }
 
   /**
-   * Starts the attempt: the monthly voice call counted (over the limit, the campaign pauses), a
-   * voice conversation of the contact's own (its number, name and campaign in it), the dial
-   * recorded for pacing.
+   * Starts the attempt: the monthly voice call counted (over the limit, the campaign pauses), the
+   * contact in a call, the dial recorded for pacing. Its conversation comes after the lock
+   * ({@link #conversation}).
    */
   private Future<Decision> start(SqlClient tx, EventBatch events, Job job, Campaign campaign,
       DialerStore.Contact contact) {
@@ -210,29 +220,50 @@ final class Dialer {
             .compose(v -> progress(tx, events, campaign.tenantId(), campaign.id()))
             .compose(v -> complete(tx, job));
       }
-      return assistants.find(campaign.tenantId(), campaign.assistantId())
-          .compose(assistant -> conversations.insertConversation(tx, campaign.tenantId(), campaign.assistantId(),
-                  "campaign_" + contact.id() + "_" + (contact.attempts() + 1), "voice", events)
-              .compose(c -> conversations.putMetadata(tx, campaign.tenantId(), c.id(), "campaign", new JsonObject()
-                  .put("campaignId", campaign.id()).put("contactId", contact.id()).put("name", contact.name())
-                  .put("variables", contact.variables()).put("attempt", contact.attempts() + 1), events))
-              .compose(c -> {
-                JsonObject known = new JsonObject().put("phone", contact.phone());
-                if (contact.name() != null) {
-                  known.put("name", contact.name());
-                }
-                return conversations.applyContact(tx, c, new ContactUpdate(contacts.clean(known),
-                    assistant.requiredFields()), events);
-              }))
-          .compose(c -> store.startAttempt(tx, contact.id(), c.id())
-              .compose(v -> store.recordDial(tx, campaign.id()))
-              .compose(v -> campaigns.markDirty(tx, campaign.id()))
-              .map(v -> (Decision) new Dial(campaign, contact, contact.attempts() + 1, c.id(), System.nanoTime())));
+      return store.startAttempt(tx, contact.id())
+          .compose(kept -> store.recordDial(tx, campaign.id())
+              .map(v -> (Decision) new Dial(campaign, contact, contact.attempts() + 1, kept, System.nanoTime())));
     });
   }
 
+  /**
+   * The attempt's voice conversation, of the contact's own (its number, name and campaign in it), in
+   * a transaction of its own that holds no campaign lock (other dials go on meanwhile); the contact
+   * is then linked to it, which is what lets the call's webhooks find the attempt. An attempt undone
+   * before its call was placed keeps its conversation for when it is started again, so no attempt
+   * leaves an empty conversation behind. Fails when the attempt is no longer in a call (the
+   * lost-dial path took it back): nothing is dialled.
+   */
+  private Future<String> conversation(Dial dial) {
+    Campaign campaign = dial.campaign();
+    DialerStore.Contact contact = dial.contact();
+    if (dial.keptConversationId() != null) {
+      // this attempt was started before and undone unplaced (rate limited, not sent in time, a lost
+      // dial): its conversation, which has no call, is this one's, and still linked
+      return Future.succeededFuture(dial.keptConversationId());
+    }
+    return assistants.find(campaign.tenantId(), campaign.assistantId())
+        .compose(assistant -> outbox.inTransaction(campaign.tenantId(), (tx, events) -> conversations
+            .insertConversation(tx, campaign.tenantId(), campaign.assistantId(),
+                "campaign_" + contact.id() + "_" + dial.attempt(), "voice", events)
+            .compose(c -> conversations.putMetadata(tx, campaign.tenantId(), c.id(), "campaign", new JsonObject()
+                .put("campaignId", campaign.id()).put("contactId", contact.id()).put("name", contact.name())
+                .put("variables", contact.variables()).put("attempt", dial.attempt()), events))
+            .compose(c -> {
+              JsonObject known = new JsonObject().put("phone", contact.phone());
+              if (contact.name() != null) {
+                known.put("name", contact.name());
+              }
+              return conversations.applyContact(tx, c, new ContactUpdate(contacts.clean(known),
+                  assistant.requiredFields()), events);
+            })
+            .compose(c -> store.attach(tx, contact.id(), dial.attempt(), c.id()).compose(attached -> attached
+                ? Future.succeededFuture(c.id())
+                : Future.failedFuture(new IllegalStateException("the attempt was taken back before its dial"))))));
+  }
+
   /** The request to the carrier, then its answer's transaction. */
-  private Future<Void> place(Job job, Dial dial) {
+  private Future<Void> place(Job job, Dial dial, String conversationId) {
     String attempt = CampaignCalls.attemptId(dial.contact().id(), dial.attempt());
     String base = publicBase.get();
     String query = "?attempt=" + java.net.URLEncoder.encode(attempt, java.nio.charset.StandardCharsets.UTF_8);
@@ -253,17 +284,19 @@ final class Dialer {
             ? Future.succeededFuture(new TwilioRest.Unavailable("not sent within " + SEND_WITHIN.toMillis()
                 + " ms of its count"))
             : carrier.createCall(account, params))
-        .compose(placed -> outbox.inTransaction(tenantId, (tx, events) -> answered(tx, events, job, dial, placed)));
+        .compose(placed -> outbox.inTransaction(tenantId, (tx, events) -> answered(tx, events, job, dial,
+            conversationId, placed)));
   }
 
-  private Future<Void> answered(SqlClient tx, EventBatch events, Job job, Dial dial, TwilioRest.Placed placed) {
+  private Future<Void> answered(SqlClient tx, EventBatch events, Job job, Dial dial, String conversationId,
+      TwilioRest.Placed placed) {
     DialerStore.Contact contact = dial.contact();
     String tenantId = dial.campaign().tenantId();
     if (placed instanceof TwilioRest.Created created) {
       // the call's status callbacks may have come first (a quick carrier): a busy or unanswered call
       // already settled as pending again keeps this job, due at its retry, since its key is this job's
       // the call's row before the contact's: the order of the status callback's settlement
-      return voice.placedCall(tx, created.callSid(), tenantId, dial.conversationId(), dial.campaign().assistantId(),
+      return voice.placedCall(tx, created.callSid(), tenantId, conversationId, dial.campaign().assistantId(),
               dial.campaign().fromNumber(), contact.phone(), "queued", null)
           .compose(call -> store.lockContact(tx, contact.id()))
           .compose(now -> store.placed(tx, contact.id(), dial.attempt(), created.callSid())
@@ -277,18 +310,26 @@ final class Dialer {
       LOG.info("carrier refused a dial of campaign {}: {} {}", dial.campaign().id(), refused.code(), refused.message());
       return refund(tx, tenantId)
           .compose(v -> store.settle(tx, contact.id(), "failed", "failed", false, null))
-          .compose(v -> conversations.recordCall(tx, tenantId, dial.conversationId(), new JsonObject()
+          .compose(v -> conversations.recordCall(tx, tenantId, conversationId, new JsonObject()
               .putNull("callSid").put("status", "failed").putNull("durationSeconds").putNull("answeredBy")
               .put("direction", "outbound-api").put("error", new JsonObject().put("code", refused.code())
                   .put("message", refused.message())), true, events))
-          .compose(v -> settled(tx, events, dial.campaign()))
           .compose(v -> jobs.complete(tx, job.id(), owner)).mapEmpty();
     }
     if (placed instanceof TwilioRest.Unknown unknown) {
       // the request went out and no answer came: the call may exist; dialling again could call twice
       LOG.warn("no answer from the carrier for a dial of campaign {}: {}", dial.campaign().id(), unknown.reason());
       return store.settle(tx, contact.id(), "failed", "failed", false, null)
-          .compose(v -> settled(tx, events, dial.campaign()))
+          .compose(v -> jobs.complete(tx, job.id(), owner)).mapEmpty();
+    }
+    if (placed instanceof TwilioRest.NotAllowed notAllowed) {
+      // the tenant's own carrier URL points where credentials must not go: not an attempt, and the
+      // campaign pauses until the account is fixed (resume dials again)
+      LOG.warn("campaign {} paused: {}", dial.campaign().id(), notAllowed.reason());
+      return refund(tx, tenantId)
+          .compose(v -> store.notPlaced(tx, contact.id(), dial.attempt(), clock.instant()))
+          .compose(v -> store.setStatus(tx, dial.campaign().id(), "running", "paused"))
+          .compose(paused -> paused ? progress(tx, events, tenantId, dial.campaign().id()) : Future.succeededFuture())
           .compose(v -> jobs.complete(tx, job.id(), owner)).mapEmpty();
     }
     // rate limited or unreachable: not an attempt; asked again later, backing off
@@ -298,7 +339,6 @@ final class Dialer {
     Instant again = clock.instant().plusSeconds(backoff);
     return refund(tx, tenantId)
         .compose(v -> store.notPlaced(tx, contact.id(), dial.attempt(), again))
-        .compose(v -> campaigns.markDirty(tx, dial.campaign().id()))
         .compose(v -> jobs.reschedule(tx, job.id(), owner, again, null)).mapEmpty();
   }
 
@@ -323,28 +363,12 @@ final class Dialer {
     return store.notPlaced(tx, contact.id(), contact.attempts(), now).compose(v -> later(tx, job, now));
   }
 
-  /** Counts changed: the campaign's next progress, and its completion when every contact is final. */
-  Future<Void> settled(SqlClient tx, EventBatch events, Campaign campaign) {
-    return campaigns.markDirty(tx, campaign.id()).compose(v -> complete(tx, events, campaign));
-  }
-
-  /** A running campaign whose contacts are all final is completed (campaign:progress). */
-  Future<Void> complete(SqlClient tx, EventBatch events, Campaign campaign) {
-    if (campaign.status() != Campaign.Status.RUNNING && campaign.status() != Campaign.Status.SCHEDULED) {
-      return Future.succeededFuture();
-    }
-    return store.unsettled(tx, campaign.id()).compose(left -> left > 0 ? Future.succeededFuture()
-        : store.setStatus(tx, campaign.id(), campaign.status().wire(), "completed")
-            .compose(changed -> changed ? progress(tx, events, campaign.tenantId(), campaign.id())
-                : Future.succeededFuture()));
-  }
-
-  Future<Void> progress(SqlClient tx, EventBatch events, String tenantId, String campaignId) {
-    return campaigns.progress(tx, tenantId, campaignId)
-        .map(data -> {
-          events.latest(EventTypes.CAMPAIGN_PROGRESS, data);
-          return null;
-        });
+  /** The campaign's state changed (the caller holds its row): its campaign:progress now. */
+  private Future<Void> progress(SqlClient tx, EventBatch events, String tenantId, String campaignId) {
+    return campaigns.progress(tx, tenantId, campaignId).compose(data -> {
+      events.latest(EventTypes.CAMPAIGN_PROGRESS, data);
+      return campaigns.recordProgress(tx, campaignId, data);
+    });
   }
 
   private Future<Decision> complete(SqlClient tx, Job job) {

@@ -41,9 +41,20 @@ public final class DialerVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     vertx.setTimer(pollMs, id -> poll());
-    progressTimer = vertx.setPeriodic(1000, id -> progress.send()
-        .onFailure(err -> LOG.warn("campaign progress not sent", err)));
+    progressTimer = vertx.setTimer(1000, id -> tick());
     return Future.succeededFuture();
+  }
+
+  /** A tick a second after the last one ended (a slow tick does not pile up behind itself). */
+  private void tick() {
+    progress.tick().onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("campaign ticker failed (progress, completion or sweep); trying again in a second", ar.cause());
+      }
+      if (!stopped) {
+        progressTimer = vertx.setTimer(1000, id -> tick());
+      }
+    });
   }
 
   private void poll() {

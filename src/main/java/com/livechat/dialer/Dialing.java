@@ -33,13 +33,13 @@ public final class Dialing {
       UsageStore usage, VoiceStore voice, CarrierAccounts accounts, Outbox outbox, Assistants assistants,
       ContactExtractor contacts, AppConfig config, Supplier<String> publicBase, String nodeId, Clock clock) {
     DialerStore store = new DialerStore(pool);
-    this.carrier = new TwilioRest(vertx);
+    this.carrier = new TwilioRest(vertx, config.voice().twilio());
     this.jobs = jobs;
     this.settings = config.campaigns();
     this.dialer = new Dialer(store, campaigns, jobs, conversations, usage, voice, accounts, carrier, outbox, assistants,
         contacts, config, publicBase, clock, "dialer-" + nodeId);
-    this.calls = new CampaignCalls(store, campaigns, jobs, dialer, clock);
-    this.progress = new Progress(store, campaigns, outbox);
+    this.calls = new CampaignCalls(store, campaigns, jobs, clock);
+    this.progress = new Progress(store, campaigns, outbox, config.voice().maxCallMinutes() + 2);
   }
 
   public OutboundCalls outboundCalls() {

@@ -3,6 +3,7 @@ package com.livechat.tenant;
 import com.livechat.auth.WidgetTokens;
 import com.livechat.config.AppConfig;
 import com.livechat.error.AppError;
+import com.livechat.net.OutboundTargets;
 import io.vertx.core.Future;
 
 /**
@@ -70,6 +71,13 @@ public final class TenantSettings {
 
   /** Sets the tenant's own account; without an authToken the stored one is kept (400 when there is none). */
   public Future<TelephonyView> updateTelephony(String tenantId, TelephonyInput input) {
+    String problem = input.apiBaseUrl() == null ? null
+        : OutboundTargets.problem(input.apiBaseUrl(), serverTelephony.allowPrivateApiBaseUrl());
+    if (problem != null) {
+      // the carrier's API gets the account's credentials: only a public https server may
+      return Future.failedFuture(AppError.invalid("api_base_url_not_allowed", "apiBaseUrl is not allowed: "
+          + problem + ". A tenant's carrier API must be a public https URL."));
+    }
     return telephony.save(tenantId, input.accountSid(), input.authToken(), input.apiBaseUrl())
         .compose(saved -> switch (saved) {
           case SAVED -> Future.succeededFuture(

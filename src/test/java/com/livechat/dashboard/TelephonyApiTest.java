@@ -129,7 +129,7 @@ class TelephonyApiTest {
     assertThat(TestServer.sql(server, "SELECT count(*) FROM tenant_telephony WHERE tenant_id = $1", tenant.id())
         .iterator().next().getLong(0)).isZero();
 
-    telephony(put(account(SID, TOKEN, "http://127.0.0.1:9999")));
+    telephony(put(account(SID, TOKEN, "https://carrier.example:9999")));
     JsonObject kept = telephony(put(account(OTHER_SID, null, null)));
     assertThat(kept).isEqualTo(new JsonObject().put("accountSid", OTHER_SID).put("authTokenSet", true)
         .put("apiBaseUrl", "https://api.twilio.com").put("source", "tenant"));
@@ -202,6 +202,14 @@ class TelephonyApiTest {
         new Object[] {account(OTHER_SID, TOKEN, "https://carrier.example/" + "a".repeat(200)), "invalid_api_base_url"},
         new Object[] {account(OTHER_SID, TOKEN, "https://carrier example"), "invalid_api_base_url"},
         new Object[] {account(OTHER_SID, TOKEN, null).put("apiBaseUrl", 80), "invalid_api_base_url"},
+        // the account's credentials go there: a public https server only (voice.twilio.allowPrivateApiBaseUrl off)
+        new Object[] {account(OTHER_SID, TOKEN, "http://carrier.example"), "api_base_url_not_allowed"},
+        new Object[] {account(OTHER_SID, TOKEN, "https://127.0.0.1:8443"), "api_base_url_not_allowed"},
+        new Object[] {account(OTHER_SID, TOKEN, "https://10.1.2.3"), "api_base_url_not_allowed"},
+        new Object[] {account(OTHER_SID, TOKEN, "https://169.254.169.254/latest"), "api_base_url_not_allowed"},
+        new Object[] {account(OTHER_SID, TOKEN, "https://[::1]:8443"), "api_base_url_not_allowed"},
+        new Object[] {account(OTHER_SID, TOKEN, "https://[::ffff:192.168.0.1]"), "api_base_url_not_allowed"},
+        new Object[] {account(OTHER_SID, TOKEN, "https://localhost:8443"), "api_base_url_not_allowed"},
         new Object[] {account(OTHER_SID, TOKEN, null).put("authTokenSet", true), "invalid_field"},
         new Object[] {"{\"accountSid\": ", "invalid_json"},
         new Object[] {"[]", "invalid_json"});

@@ -233,6 +233,10 @@ class CampaignDialTest {
     assertThat(contactOf(id, busy).getInteger("attempts")).isEqualTo(2);
     assertThat(contactOf(id, invalid).getString("status")).isEqualTo("failed");
     assertThat(contactOf(id, listed).getString("status")).isEqualTo("skipped");
+    // each placed call's sid is on its contact, also when its callbacks (a quick carrier) settled the
+    // attempt before the carrier's answer to the dial was recorded
+    assertThat(TestServer.sql(server, "SELECT phone FROM campaign_contacts WHERE campaign_id = $1 AND call_sid IS NULL "
+        + "AND phone IN ($2, $3, $4)", id, person, machine, busy).size()).isZero();
     // the invalid number was asked once, never again; the listed one never
     assertThat(dialsTo(List.of(invalid))).isEqualTo(1);
     assertThat(dialsTo(List.of(listed))).isZero();
@@ -249,6 +253,75 @@ class CampaignDialTest {
     assertThat(counts.getInteger("total")).isEqualTo(5);
     assertThat(counts.getInteger("completed") + counts.getInteger("voicemail") + counts.getInteger("busy")
         + counts.getInteger("failed") + counts.getInteger("skipped")).isEqualTo(5);
+  }
+
+  @Test
+  void anAttemptWhoseEndNeverCameIsFailedByTheSweepAndTheCampaignCompletes() {
+    // two calls that ring for minutes: in a call, their ends not come yet
+    String lost = number();
+    String ringing = number();
+    carrier.callee(lost, Callee.human("Hello?").withRingMs(600_000));
+    carrier.callee(ringing, Callee.human("Hello?").withRingMs(600_000));
+    String id = campaign(new JsonObject().put("retry", new JsonObject().put("maxAttempts", 1)
+        .put("busyDelayMinutes", 1).put("noAnswerDelayMinutes", 1))).getString("id");
+    contacts(id, new JsonArray().add(contact(lost, "Lo")).add(contact(ringing, "Ri")));
+    assertThat(action(id, "start").status()).isEqualTo(200);
+    waitFor("both calls placed", 20_000, () -> TestServer.sql(server, "SELECT 1 FROM campaign_contacts "
+        + "WHERE campaign_id = $1 AND status = 'in_progress' AND call_sid IS NOT NULL", id).size() == 2);
+    // one of them as if it had started longer ago than any call lasts: its terminal callback was lost
+    TestServer.sql(server, "UPDATE campaign_contacts SET updated_at = now() - interval '1 day' WHERE campaign_id = $1 "
+        + "AND phone = $2", id, lost);
+    DialerStore store = new DialerStore(server.wiring().pool());
+    // (the ticker sweeps with voice.maxCallMinutes + 2 every 30 s; a test does not wait for it)
+    int minutes = 60;
+    assertThat(store.sweep(minutes).await()).isEqualTo(1);
+    assertThat(contactOf(id, lost).getString("status")).isEqualTo("failed");
+    assertThat(contactOf(id, ringing).getString("status")).isEqualTo("in_progress");
+    assertThat(get(id).getString("status")).isEqualTo("running");
+    // the other too: nothing is left to dial, and the ticker completes the campaign with its progress
+    TestServer.sql(server, "UPDATE campaign_contacts SET updated_at = now() - interval '1 day' WHERE campaign_id = $1 "
+        + "AND phone = $2", id, ringing);
+    assertThat(store.sweep(minutes).await()).isEqualTo(1);
+    waitForCompletion(id, 10_000);
+    String progress = "SELECT data FROM tenant_events WHERE tenant_id = $1 AND type = 'campaign:progress' "
+        + "AND data->>'campaignId' = $2 ORDER BY seq";
+    List<io.vertx.sqlclient.Row> sent = new java.util.ArrayList<>();
+    TestServer.sql(server, progress, tenantId, id).forEach(sent::add);
+    JsonObject last = sent.get(sent.size() - 1).getJsonObject("data");
+    assertThat(last.getString("status")).isEqualTo("completed");
+    assertThat(last.getInteger("failed")).isEqualTo(2);
+    assertThat(last.getInteger("inProgress")).isZero();
+    // counts that no longer change send nothing more
+    sleep(2500);
+    assertThat(TestServer.sql(server, progress, tenantId, id).size()).isEqualTo(sent.size());
+  }
+
+  @Test
+  void aTenantsCarrierUrlThatNowPointsToAPrivateAddressGetsNoCredentialsAndPausesTheCampaign() {
+    // the tenant's own account, saved with a public https URL; its name then resolves (as far as the
+    // dialler can tell) to a private address: the stored URL is set so here
+    Api.Response own = api.method("PUT", "/api/tenant/telephony", new JsonObject().put("accountSid", ACCOUNT)
+        .put("authToken", TOKEN).put("apiBaseUrl", "https://carrier.example/twilio").encode(),
+        "Authorization", bearer(jwt), "Content-Type", "application/json");
+    assertThat(own.status()).as(own.text()).isEqualTo(200);
+    // (https and a literal address: the fake carrier's, under another URL than the server-wide one)
+    String restUrl = carrier.restBaseUrl().replace("http://", "https://");
+    TestServer.sql(server, "UPDATE tenant_telephony SET api_base_url = $2 WHERE tenant_id = $1", tenantId, restUrl);
+    String callee = number();
+    String id = campaign(new JsonObject()).getString("id");
+    contacts(id, new JsonArray().add(contact(callee, "Pi")));
+    assertThat(action(id, "start").status()).isEqualTo(200);
+    waitFor("the campaign to pause", 20_000, () -> "paused".equals(get(id).getString("status")));
+    assertThat(dialsTo(List.of(callee))).as("no request, so no credentials, went there").isZero();
+    JsonObject waiting = contactOf(id, callee);
+    assertThat(waiting.getString("status")).isEqualTo("pending");
+    assertThat(waiting.getInteger("attempts")).isZero();
+    // the account fixed (the server-wide one again), resume dials
+    assertThat(api.method("DELETE", "/api/tenant/telephony", null, "Authorization", bearer(jwt)).status())
+        .isEqualTo(200);
+    assertThat(action(id, "resume").status()).isEqualTo(200);
+    waitForCompletion(id, 30_000);
+    assertThat(dialsTo(List.of(callee))).isEqualTo(1);
   }
 
   @Test
@@ -348,6 +421,10 @@ class CampaignDialTest {
     assertThat(asked.get(2).timeNanos() - asked.get(0).timeNanos()).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(2500));
     assertThat(contactOf(id, callee).getInteger("attempts")).isEqualTo(1);
     assertThat(contactOf(id, callee).getString("status")).isEqualTo("completed");
+    // the two undone tries left no conversation of their own: the attempt's one conversation has the call
+    String contactId = contactOf(id, callee).getString("id");
+    assertThat(TestServer.sql(server, "SELECT id FROM conversations WHERE tenant_id = $1 AND session_id LIKE $2",
+        tenantId, "campaign_" + contactId + "_%").size()).isEqualTo(1);
   }
 
   @Test

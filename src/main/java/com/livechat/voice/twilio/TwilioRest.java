@@ -1,17 +1,22 @@
 package com.livechat.voice.twilio;
 
+import com.livechat.config.AppConfig;
+import com.livechat.net.OutboundTargets;
 import com.livechat.tenant.TelephonyAccount;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Map;
 
@@ -24,7 +29,7 @@ import java.util.Map;
 public final class TwilioRest {
 
   /** What became of a request to place a call. */
-  public sealed interface Placed permits Created, RateLimited, Refused, Unavailable, Unknown {}
+  public sealed interface Placed permits Created, RateLimited, Refused, Unavailable, Unknown, NotAllowed {}
 
   /** 201: the call exists, with its sid. */
   public record Created(String callSid) implements Placed {}
@@ -41,11 +46,25 @@ public final class TwilioRest {
   /** The request went out but no answer came (a timeout): the call may or may not exist. */
   public record Unknown(String reason) implements Placed {}
 
+  /** Not sent: a tenant's own API root is not a public https server now (net.OutboundTargets). */
+  public record NotAllowed(String reason) implements Placed {}
+
   public static final long TIMEOUT_MS = 15_000;
 
   private final WebClient client;
+  private final Vertx vertx;
+  private final String serverApiBaseUrl;
+  private final boolean allowPrivate;
 
-  public TwilioRest(Vertx vertx) {
+  /**
+   * @param server the server-wide account: its apiBaseUrl is the operator's and trusted; any other
+   *     (a tenant's own) must resolve to public addresses only, at every request, unless
+   *     {@code allowPrivateApiBaseUrl}
+   */
+  public TwilioRest(Vertx vertx, AppConfig.Twilio server) {
+    this.vertx = vertx;
+    this.serverApiBaseUrl = withoutSlash(server.apiBaseUrl());
+    this.allowPrivate = server.allowPrivateApiBaseUrl();
     // a redirect would carry the account's credentials to wherever it points
     this.client = WebClient.wrap(vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5_000)
         .setIdleTimeout(60), new PoolOptions().setHttp1MaxSize(64)), new WebClientOptions().setFollowRedirects(false));
@@ -66,12 +85,27 @@ public final class TwilioRest {
         form.add(name, String.valueOf(value));
       }
     });
-    return client.postAbs(url).basicAuthentication(account.accountSid(), account.authToken()).timeout(TIMEOUT_MS)
-        .sendForm(form)
-        .map(TwilioRest::placed)
-        .recover(err -> Future.succeededFuture(err instanceof ConnectException
-            || String.valueOf(err.getMessage()).startsWith("Connection refused")
-            ? new Unavailable(String.valueOf(err.getMessage())) : new Unknown(String.valueOf(err.getMessage()))));
+    // the operator's URL as configured; a tenant's own only to the public address just checked
+    Future<HttpRequest<Buffer>> request = withoutSlash(account.apiBaseUrl()).equals(serverApiBaseUrl)
+        ? Future.succeededFuture(client.postAbs(url))
+        : OutboundTargets.resolve(vertx, url, allowPrivate)
+            .map(address -> client.requestAbs(HttpMethod.POST, address, url));
+    return request.compose(r -> r.basicAuthentication(account.accountSid(), account.authToken()).timeout(TIMEOUT_MS)
+            .sendForm(form)
+            .map(TwilioRest::placed))
+        .recover(err -> Future.succeededFuture(notPlaced(err)));
+  }
+
+  /** A request that failed before an answer: refused by the target check, not sent, or sent with no answer. */
+  private static Placed notPlaced(Throwable err) {
+    String reason = String.valueOf(err.getMessage());
+    if (err instanceof OutboundTargets.Refused) {
+      return new NotAllowed(reason);
+    }
+    if (err instanceof ConnectException || err instanceof UnknownHostException || reason.startsWith("Connection refused")) {
+      return new Unavailable(reason);
+    }
+    return new Unknown(reason);
   }
 
   static Placed placed(HttpResponse<Buffer> response) {
@@ -105,6 +139,10 @@ public final class TwilioRest {
     } catch (RuntimeException e) {
       return new JsonObject();
     }
+  }
+
+  private static String withoutSlash(String url) {
+    return url == null ? "" : url.replaceAll("/+$", "");
   }
 
   public void close() {
