@@ -45,6 +45,8 @@ import com.livechat.ops.OpsRoutes;
 import com.livechat.ops.Readiness;
 import com.livechat.dialer.Dialing;
 import com.livechat.queue.JobQueue;
+import com.livechat.webhook.WebhookRoutes;
+import com.livechat.webhook.Webhooking;
 import com.livechat.ratelimit.RateLimiters;
 import com.livechat.realtime.RealtimeVerticle;
 import com.livechat.realtime.TenantHub;
@@ -125,6 +127,7 @@ public final class Wiring {
   private final CarrierAccounts carrierAccounts;
   private final Calls calls;
   private final Dialing dialing;
+  private final Webhooking webhooking;
   private final LiveCalls liveCalls = new LiveCalls();
   /** The HTTP port, once bound (the public URL defaults to it). */
   private final AtomicInteger boundPort = new AtomicInteger();
@@ -195,6 +198,7 @@ public final class Wiring {
         outbox, assistants, new ContactExtractor(config.chat().phoneRegion()), config, calls::baseUrl, nodeId,
         Clock.systemUTC());
     calls.placesCallsWith(dialing.outboundCalls());
+    this.webhooking = new Webhooking(vertx, pool, jobs, secretBox, config.webhooks(), nodeId, Clock.systemUTC());
   }
 
   /** Deploys the node's verticles: its own consumers and the tenant channels first, HTTP last. */
@@ -208,6 +212,7 @@ public final class Wiring {
     started = started.compose(x -> vertx.deployVerticle(() -> new VoiceVerticle(calls, liveCalls),
         new DeploymentOptions().setInstances(instances)));
     started = started.compose(x -> vertx.deployVerticle(dialing.verticle()));
+    started = started.compose(x -> vertx.deployVerticle(webhooking.verticle()));
     started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port),
         new DeploymentOptions().setInstances(instances)));
     return started.onSuccess(x -> boundPort.set(bound.get()));
@@ -237,6 +242,7 @@ public final class Wiring {
         new KnowledgeRoutes(knowledge, body, dashboardAuth),
         new CampaignRoutes(campaigns, body, dashboardAuth),
         new DncRoutes(campaigns, body, dashboardAuth),
+        new WebhookRoutes(webhooking.webhooks(), body, dashboardAuth),
         new AdminRoutes(config.admin(), usage, body),
         new TenantSocketHandler(sockets, jwt),
         new VisitorSocketHandler(sockets, widgets, visitorTokens),
@@ -259,6 +265,7 @@ public final class Wiring {
   public void close() {
     ai.close();
     dialing.close();
+    webhooking.close();
   }
 
   // for tests and tools that reach into a running node

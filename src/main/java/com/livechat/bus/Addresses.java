@@ -44,6 +44,13 @@ public final class Addresses {
    */
   public static final String VOICE_WEBHOOK = "voice.webhook";
 
+  /**
+   * Publish, node-local: a tenant's transaction committed events on this node ({"tenantId"};
+   * events.Outbox), or its webhook settings changed (webhook.Webhooks): this node's webhook verticle
+   * brings the tenant's endpoints up to its event log at once and sends what is due.
+   */
+  public static final String OUTBOX_COMMITTED = "outbox.committed";
+
   private static final String CHAT_STREAM_PREFIX = "chat.stream.";
 
   /**
@@ -76,7 +83,8 @@ public final class Addresses {
       new Contract(tenantLive("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
       new Contract(CHAT_CANCEL, Scope.CLUSTER, Style.PUBLISH),
       new Contract(chatStream("<turnId>"), Scope.NODE, Style.PUBLISH),
-      new Contract(VOICE_WEBHOOK, Scope.NODE, Style.REQUEST));
+      new Contract(VOICE_WEBHOOK, Scope.NODE, Style.REQUEST),
+      new Contract(OUTBOX_COMMITTED, Scope.NODE, Style.PUBLISH));
 
   private Addresses() {}
 }

@@ -28,7 +28,30 @@ public record AppConfig(
     Voice voice,
     Secrets secrets,
     Campaigns campaigns,
+    Webhooks webhooks,
     JsonObject raw) {
+
+  /**
+   * Outbound webhooks (shared/API.md Part 6, docs/WEBHOOKS.md).
+   *
+   * @param allowPrivateTargets lets an endpoint be http or a private, loopback or link-local address
+   *     (development and tests; net.OutboundTargets)
+   * @param timeoutMs a delivery's answer must come within this (15 s by the contract)
+   * @param maxInFlight deliveries one node sends at once
+   * @param pollMs how often a node looks for events without deliveries and for due deliveries when
+   *     nothing told it of new ones
+   * @param leaseSeconds a claimed delivery is its node's for this long (longer than the timeout: no
+   *     other node sends it while an attempt may still be under way); a node that dies holding it
+   *     loses it to another node after that
+   */
+  public record Webhooks(boolean allowPrivateTargets, long timeoutMs, int maxInFlight, long pollMs, int leaseSeconds) {
+    public Webhooks {
+      if (leaseSeconds * 1000L <= timeoutMs) {
+        throw new IllegalArgumentException("webhooks.leaseSeconds (" + leaseSeconds + ") must be longer than "
+            + "webhooks.timeoutMs (" + timeoutMs + " ms)");
+      }
+    }
+  }
 
   /**
    * Outbound campaigns (shared/API.md Part 5, docs/CAMPAIGNS.md).
@@ -286,7 +309,13 @@ public record AppConfig(
         voice(config.section("voice")),
         new Secrets(config.section("secrets").string("key")),
         campaigns(config.section("campaigns")),
+        webhooks(config.section("webhooks")),
         json);
+  }
+
+  private static Webhooks webhooks(ConfigReader w) {
+    return new Webhooks(w.bool("allowPrivateTargets"), w.longNumber("timeoutMs", 100, 60_000),
+        w.integer("maxInFlight", 1, 10_000), w.longNumber("pollMs", 10, 60_000), w.integer("leaseSeconds", 1, 3600));
   }
 
   private static Campaigns campaigns(ConfigReader c) {

@@ -44,6 +44,8 @@ public final class ConfigLoader {
       Map.entry("LIVECHAT_TWILIO_API_BASE_URL", new EnvKey("voice.twilio.apiBaseUrl", v -> v)),
       Map.entry("LIVECHAT_TWILIO_ALLOW_PRIVATE_API_BASE_URL",
           new EnvKey("voice.twilio.allowPrivateApiBaseUrl", ConfigLoader::parseBoolean)),
+      Map.entry("LIVECHAT_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
+          new EnvKey("webhooks.allowPrivateTargets", ConfigLoader::parseBoolean)),
       Map.entry("LIVECHAT_SECRETS_KEY", new EnvKey("secrets.key", v -> v)));
 
   private ConfigLoader() {}

@@ -3,6 +3,7 @@ package com.livechat.events;
 import com.livechat.bus.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
@@ -19,6 +20,8 @@ import java.util.function.BiFunction;
  * publishes tenant events; a node that misses an announcement catches up from the log.
  */
 public final class Outbox {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Pool pool;
   private final Vertx vertx;
@@ -53,6 +56,8 @@ public final class Outbox {
   private void announce(String tenantId, List<TenantEvent> events) {
     if (!events.isEmpty()) {
       vertx.eventBus().publish(Addresses.tenantEvents(tenantId), batchJson(tenantId, events));
+      // this node's webhooks catch up with the log now (other nodes' look every webhooks.pollMs)
+      vertx.eventBus().publish(Addresses.OUTBOX_COMMITTED, new JsonObject().put("tenantId", tenantId), LOCAL);
     }
   }
 }

@@ -61,6 +61,7 @@ public final class JobQueue {
   // the owner named in the row is the holder: a lease that expired and was not claimed again is
   // still its owner's (nobody else started the work), one claimed again names the new owner
   private static final String COMPLETE = "DELETE FROM jobs WHERE id = $1 AND lease_owner = $2";
+  private static final String COMPLETE_ALL = "DELETE FROM jobs WHERE id = ANY($1) AND lease_owner = $2";
   private static final String RESCHEDULE =
       "UPDATE jobs SET due_at = COALESCE($3, clock_timestamp()), payload = COALESCE($4, payload), "
           + "lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2";
@@ -71,6 +72,11 @@ public final class JobQueue {
   private static final String DELETE_WAITING =
       "DELETE FROM jobs WHERE queue = $1 AND tenant_id = $2 AND payload @> $3 "
           + "AND (lease_expires_at IS NULL OR lease_expires_at <= clock_timestamp())";
+  // a waiting job moved to now; one held under a live lease is left to its owner
+  private static final String DUE_NOW =
+      "WITH moved AS (UPDATE jobs SET due_at = clock_timestamp() WHERE queue = $1 AND job_key = $2 "
+          + "AND (lease_expires_at IS NULL OR lease_expires_at <= clock_timestamp()) RETURNING id) "
+          + "SELECT EXISTS (SELECT 1 FROM jobs WHERE queue = $1 AND job_key = $2)";
   private static final String SIZE =
       "SELECT count(*) FROM jobs WHERE queue = $1 AND (lease_expires_at IS NULL OR lease_expires_at <= now())";
 
@@ -162,6 +168,16 @@ public final class JobQueue {
     return client.preparedQuery(COMPLETE).execute(Tuple.of(id, owner)).map(rows -> rows.rowCount() == 1);
   }
 
+  /** {@link #complete} of many jobs of one owner in one statement; returns how many were still its. */
+  public Future<Integer> completeAll(SqlClient client, List<Long> ids, String owner) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(0);
+    }
+    return client.preparedQuery(COMPLETE_ALL).execute(Tuple.tuple().addArrayOfLong(ids.toArray(Long[]::new))
+            .addString(owner))
+        .map(rows -> rows.rowCount());
+  }
+
   /**
    * Gives the job back, in the caller's transaction, to be due again at {@code dueAt} (null: now), with
    * its payload replaced by {@code payload} when that is not null, if {@code owner} still holds it
@@ -191,6 +207,15 @@ public final class JobQueue {
   public Future<Integer> deleteWaiting(SqlClient client, String queue, String tenantId, JsonObject contains) {
     return client.preparedQuery(DELETE_WAITING).execute(Tuple.of(queue, tenantId, contains))
         .map(rows -> rows.rowCount());
+  }
+
+  /**
+   * Makes the waiting job of {@code key} due now, in the caller's transaction: true when a job of that
+   * key is in the queue (moved to now, or held under a live lease and so being worked), false when
+   * there is none (enqueue one).
+   */
+  public Future<Boolean> dueNow(SqlClient client, String queue, String key) {
+    return client.preparedQuery(DUE_NOW).execute(Tuple.of(queue, key)).map(rows -> rows.iterator().next().getBoolean(0));
   }
 
   /** How many jobs wait in the queue, due or not yet due, and not held under a live lease (for metrics and tests). */

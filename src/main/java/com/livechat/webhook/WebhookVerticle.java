@@ -1,0 +1,206 @@
+package com.livechat.webhook;
+
+import com.livechat.bus.Addresses;
+import com.livechat.queue.JobQueue;
+import com.livechat.queue.JobQueue.Job;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The webhooks of one node (one instance per node):
+ * <ul>
+ *   <li>the fan-out ({@link FanOut}): for a tenant with endpoints at once when this node committed
+ *       one of its events ({@code outbox.committed}, node-local), and for every endpoint behind its
+ *       log every {@code webhooks.pollMs} (events committed on other nodes, a restart);
+ *   <li>the deliveries: due jobs of {@code webhook.deliver} claimed under this node's lease, up to
+ *       {@code webhooks.maxInFlight} at once, looked for at once after a fan-out or an API change
+ *       here and every {@code webhooks.pollMs} otherwise.
+ * </ul>
+ */
+public final class WebhookVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebhookVerticle.class);
+
+  private final FanOut fanOut;
+  private final WebhookStore store;
+  private final Deliverer deliverer;
+  private final JobQueue jobs;
+  private final String owner;
+  private final int maxInFlight;
+  private final long pollMs;
+  private final Duration lease;
+  private final Set<String> fanningOut = new HashSet<>();
+  private final Set<String> again = new HashSet<>();
+  private final Set<String> tenantsRunning = new HashSet<>();
+  private final Set<String> tenantsAgain = new HashSet<>();
+  /** The tenants that have endpoints, as of the last look (others' commits cost nothing here). */
+  private Set<String> withEndpoints = new HashSet<>();
+  private int inFlight;
+  private boolean claiming;
+  private boolean claimAgain;
+  private boolean stopped;
+  private long timer;
+  private MessageConsumer<JsonObject> committed;
+
+  WebhookVerticle(FanOut fanOut, WebhookStore store, Deliverer deliverer, JobQueue jobs, String owner, int maxInFlight,
+      long pollMs, Duration lease) {
+    this.fanOut = fanOut;
+    this.store = store;
+    this.deliverer = deliverer;
+    this.jobs = jobs;
+    this.owner = owner;
+    this.maxInFlight = maxInFlight;
+    this.pollMs = pollMs;
+    this.lease = lease;
+  }
+
+  @Override
+  public Future<?> start() {
+    deliverer.on(vertx);
+    committed = vertx.eventBus().localConsumer(Addresses.OUTBOX_COMMITTED, message -> {
+      String tenantId = message.body().getString("tenantId");
+      if (tenantId != null && withEndpoints.contains(tenantId)) {
+        fanOutTenant(tenantId);
+      } else if (tenantId != null && message.body().getBoolean("webhooks", false)) {
+        // the webhook API itself: the tenant has endpoints now
+        withEndpoints.add(tenantId);
+        fanOutTenant(tenantId);
+      }
+    });
+    timer = vertx.setTimer(pollMs, id -> tick());
+    return committed.completion().compose(v -> refreshTenants());
+  }
+
+  private Future<Void> refreshTenants() {
+    return store.tenantsWithEndpoints().map(tenants -> {
+      withEndpoints = new HashSet<>(tenants);
+      return null;
+    });
+  }
+
+  private void tick() {
+    if (stopped) {
+      return;
+    }
+    refreshTenants().compose(v -> sweep()).compose(v -> store.behind()).compose(behind -> Future.all(behind.stream().map(e -> fanOutEndpoint(e[0])).toList()))
+        .onFailure(err -> LOG.warn("webhook fan-out look-up failed; trying again", err))
+        .onComplete(ar -> {
+          claim();
+          if (!stopped) {
+            timer = vertx.setTimer(pollMs, id -> tick());
+          }
+        });
+  }
+
+  /**
+   * A tenant committed events on this node: its endpoints behind the log catch up now. One look per
+   * tenant at a time; commits meanwhile make one more look after it (not one each).
+   */
+  private void fanOutTenant(String tenantId) {
+    if (!tenantsRunning.add(tenantId)) {
+      tenantsAgain.add(tenantId);
+      return;
+    }
+    store.behind(tenantId).compose(behind -> Future.all(behind.stream().map(e -> fanOutEndpoint(e[0])).toList()))
+        .onFailure(err -> LOG.warn("webhook fan-out of tenant {} failed; the next look catches up", tenantId, err))
+        .onComplete(ar -> {
+          tenantsRunning.remove(tenantId);
+          claim();
+          if (tenantsAgain.remove(tenantId)) {
+            fanOutTenant(tenantId);
+          }
+        });
+  }
+
+  /** One catch-up per endpoint at a time on this node; asked again meanwhile, it runs once more after. */
+  private Future<Void> fanOutEndpoint(String endpointId) {
+    if (!fanningOut.add(endpointId)) {
+      again.add(endpointId);
+      return Future.succeededFuture();
+    }
+    return fanOut.catchUp(endpointId, this::sendNow).eventually(() -> {
+      fanningOut.remove(endpointId);
+      return again.remove(endpointId) ? fanOutEndpoint(endpointId) : Future.succeededFuture();
+    });
+  }
+
+  /** First attempts this node made: sent at once (they count in flight). */
+  private void sendNow(List<String> deliveryIds) {
+    inFlight += deliveryIds.size();
+    for (Future<Void> done : deliverer.send(deliveryIds)) {
+      done.onComplete(x -> {
+        inFlight--;
+        claim();
+      });
+    }
+  }
+
+  /** First attempts whose sender died before recording their outcome get a job (at their lease's end). */
+  private Future<Void> sweep() {
+    return store.orphans(Webhooks.QUEUE).compose(orphans -> {
+      if (orphans.isEmpty()) {
+        return Future.succeededFuture();
+      }
+      return store.pool().withTransaction(tx -> {
+        Future<Void> chain = Future.succeededFuture();
+        for (String[] o : orphans) {
+          chain = chain.compose(v -> jobs.enqueue(tx, Webhooks.QUEUE, o[1], o[0], Webhooks.payload(o[0], o[2]), null)
+              .mapEmpty());
+        }
+        return chain;
+      }).onSuccess(v -> LOG.info("{} webhook deliveries whose first attempt was not recorded queued again",
+          orphans.size()));
+    });
+  }
+
+  /** Claims due deliveries while there is room; a claim asked for during one runs after it. */
+  private void claim() {
+    if (stopped) {
+      return;
+    }
+    if (claiming) {
+      claimAgain = true;
+      return;
+    }
+    int room = maxInFlight - inFlight;
+    if (room <= 0) {
+      return;
+    }
+    claiming = true;
+    jobs.claim(Webhooks.QUEUE, owner, Math.min(room, 100), lease).onComplete(ar -> {
+      claiming = false;
+      List<Job> claimed = ar.succeeded() ? ar.result() : List.of();
+      if (ar.failed()) {
+        LOG.warn("webhook deliveries could not be claimed", ar.cause());
+      }
+      if (!claimed.isEmpty()) {
+        inFlight += claimed.size();
+        for (Future<Void> done : deliverer.work(claimed)) {
+          done.onComplete(x -> {
+            inFlight--;
+            claim();
+          });
+        }
+      }
+      if (claimAgain || claimed.size() == Math.min(room, 100)) {
+        claimAgain = false;
+        claim();
+      }
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    vertx.cancelTimer(timer);
+    return Future.succeededFuture();
+  }
+}
