@@ -49,6 +49,8 @@ final class Deliverer {
   private Vertx vertx;
   private List<Settled> group = new ArrayList<>();
   private boolean flushScheduled;
+  /** The node is stopping: failures of work under way (the pool closing) are expected, not worth a WARN. */
+  private volatile boolean stopping;
 
   /** @param jitter values in [-1, 1] (the share of the schedule's ±10 %) */
   Deliverer(WebhookStore store, JobQueue jobs, SecretBox secrets, Sender sender, Clock clock, DoubleSupplier jitter) {
@@ -58,6 +60,19 @@ final class Deliverer {
     this.sender = sender;
     this.clock = clock;
     this.jitter = jitter;
+  }
+
+  void stopping() {
+    stopping = true;
+  }
+
+  /** A WARN, or a DEBUG while the node stops (its database pool closes under the work in flight). */
+  private void warn(String message, Object... args) {
+    if (stopping) {
+      LOG.debug(message, args);
+    } else {
+      LOG.warn(message, args);
+    }
   }
 
   /** The verticle's Vert.x, for the group timer. */
@@ -89,7 +104,7 @@ final class Deliverer {
     claimed.forEach(job -> done.add(Promise.promise()));
     store.due(ids).onComplete(ar -> {
       if (ar.failed()) {
-        LOG.warn("webhook deliveries not read; they are sent when their leases end", ar.cause());
+        warn("webhook deliveries not read; they are sent when their leases end", ar.cause());
         done.forEach(Promise::tryComplete);
         return;
       }
@@ -112,7 +127,7 @@ final class Deliverer {
       }
       if (!idle.isEmpty()) {
         store.pool().withTransaction(tx -> jobs.completeAll(tx, idle.stream().map(Job::id).toList(),
-            idle.get(0).leaseOwner())).onFailure(err -> LOG.warn("webhook jobs not completed", err));
+            idle.get(0).leaseOwner())).onFailure(err -> warn("webhook jobs not completed", err));
       }
     });
     return done.stream().map(Promise::future).toList();
@@ -163,7 +178,7 @@ final class Deliverer {
     group = new ArrayList<>();
     store.pool().withTransaction(tx -> store.asyncCommit(tx).compose(v -> record(tx, batch))).onComplete(ar -> {
       if (ar.failed()) {
-        LOG.warn("{} webhook outcomes not recorded; those deliveries are sent again when their leases end",
+        warn("{} webhook outcomes not recorded; those deliveries are sent again when their leases end",
             batch.size(), ar.cause());
       }
       batch.forEach(s -> s.done().tryComplete());

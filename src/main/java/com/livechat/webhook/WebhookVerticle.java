@@ -46,7 +46,7 @@ public final class WebhookVerticle extends VerticleBase {
   private int inFlight;
   private boolean claiming;
   private boolean claimAgain;
-  private boolean stopped;
+  private volatile boolean stopped;
   private long timer;
   private MessageConsumer<JsonObject> committed;
 
@@ -91,7 +91,7 @@ public final class WebhookVerticle extends VerticleBase {
       return;
     }
     refreshTenants().compose(v -> sweep()).compose(v -> store.behind()).compose(behind -> Future.all(behind.stream().map(e -> fanOutEndpoint(e[0])).toList()))
-        .onFailure(err -> LOG.warn("webhook fan-out look-up failed; trying again", err))
+        .onFailure(err -> warn("webhook fan-out look-up failed; trying again", err))
         .onComplete(ar -> {
           claim();
           if (!stopped) {
@@ -110,7 +110,7 @@ public final class WebhookVerticle extends VerticleBase {
       return;
     }
     store.behind(tenantId).compose(behind -> Future.all(behind.stream().map(e -> fanOutEndpoint(e[0])).toList()))
-        .onFailure(err -> LOG.warn("webhook fan-out of tenant {} failed; the next look catches up", tenantId, err))
+        .onFailure(err -> warn("webhook fan-out of tenant {} failed; the next look catches up", tenantId, err))
         .onComplete(ar -> {
           tenantsRunning.remove(tenantId);
           claim();
@@ -179,7 +179,7 @@ public final class WebhookVerticle extends VerticleBase {
       claiming = false;
       List<Job> claimed = ar.succeeded() ? ar.result() : List.of();
       if (ar.failed()) {
-        LOG.warn("webhook deliveries could not be claimed", ar.cause());
+        warn("webhook deliveries could not be claimed", ar.cause());
       }
       if (!claimed.isEmpty()) {
         inFlight += claimed.size();
@@ -197,9 +197,24 @@ public final class WebhookVerticle extends VerticleBase {
     });
   }
 
+  /** A WARN, or a DEBUG once the node stops (its pool closes under the work in flight). */
+  private void warn(String message, Object... args) {
+    if (stopped) {
+      LOG.debug(message, args);
+    } else {
+      LOG.warn(message, args);
+    }
+  }
+
+  /** Stops looking for work; failures of the work in flight are no longer worth a WARN. */
+  void halt() {
+    stopped = true;
+    deliverer.stopping();
+  }
+
   @Override
   public Future<?> stop() {
-    stopped = true;
+    halt();
     vertx.cancelTimer(timer);
     return Future.succeededFuture();
   }

@@ -21,6 +21,7 @@ public final class Webhooking {
   private final Webhooks webhooks;
   private final AppConfig.Webhooks settings;
   private final String owner;
+  private WebhookVerticle verticle;
 
   /** @param nodeId names this node's leases on delivery jobs */
   public Webhooking(Vertx vertx, Pool pool, JobQueue jobs, SecretBox secrets, AppConfig.Webhooks settings,
@@ -43,12 +44,16 @@ public final class Webhooking {
   }
 
   public WebhookVerticle verticle() {
-    return new WebhookVerticle(new FanOut(store, settings.leaseSeconds()), store, deliverer, jobs, owner,
+    return verticle = new WebhookVerticle(new FanOut(store, settings.leaseSeconds()), store, deliverer, jobs, owner,
         settings.maxInFlight(),
         settings.pollMs(), java.time.Duration.ofSeconds(settings.leaseSeconds()));
   }
 
+  /** Before the node's Vert.x closes (its pool with it): the work still in flight is let go quietly. */
   public void close() {
+    if (verticle != null) {
+      verticle.halt();
+    }
     sender.close();
   }
 }
