@@ -83,9 +83,6 @@ final class WebhookStore {
   // endpoints whose tenant's log has entries past their cursor (the log's primary key answers each)
   private static final String BEHIND = "SELECT e.id, e.tenant_id FROM webhook_endpoints e WHERE EXISTS "
       + "(SELECT 1 FROM tenant_events t WHERE t.tenant_id = e.tenant_id AND t.seq > e.cursor_seq) LIMIT 200";
-  private static final String BEHIND_OF_TENANT = "SELECT e.id, e.tenant_id FROM webhook_endpoints e "
-      + "WHERE e.tenant_id = $1 AND EXISTS (SELECT 1 FROM tenant_events t WHERE t.tenant_id = e.tenant_id "
-      + "AND t.seq > e.cursor_seq)";
   // one fan-out per endpoint at a time; another node's is skipped, not waited for
   private static final String TAKE = "SELECT " + Endpoint.COLUMNS + " FROM webhook_endpoints WHERE id = $1 "
       + "FOR UPDATE SKIP LOCKED";
@@ -97,7 +94,8 @@ final class WebhookStore {
       + "now() + interval '1 second' * $7::int "
       + "FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[]) AS d(i, s, t, b) "
       + "ON CONFLICT (endpoint_id, event_seq) WHERE event_seq IS NOT NULL DO NOTHING RETURNING id";
-  private static final String TENANTS = "SELECT DISTINCT tenant_id FROM webhook_endpoints";
+  private static final String ENDPOINTS_BY_TENANT = "SELECT tenant_id, id FROM webhook_endpoints";
+  private static final String ENDPOINTS_OF = "SELECT id FROM webhook_endpoints WHERE tenant_id = $1";
   // a delivery's bookkeeping may be lost in a crash without losing an event: the log and the cursor
   // bring a lost fan-out back, and a lost outcome is sent again at its lease (same webhook-id)
   private static final String ASYNC_COMMIT = "SET LOCAL synchronous_commit TO off";
@@ -251,11 +249,6 @@ final class WebhookStore {
         .map(rows -> Rows.all(rows, r -> new String[] {r.getString(0), r.getString(1)}));
   }
 
-  Future<List<String[]>> behind(String tenantId) {
-    return pool.preparedQuery(BEHIND_OF_TENANT).execute(Tuple.of(tenantId))
-        .map(rows -> Rows.all(rows, r -> new String[] {r.getString(0), r.getString(1)}));
-  }
-
   /** The endpoint locked for its fan-out, or null when another node has it (or it is gone). */
   Future<Endpoint> take(SqlClient tx, String endpointId) {
     return tx.preparedQuery(TAKE).execute(Tuple.of(endpointId)).map(rows -> Rows.first(rows, Endpoint::from));
@@ -296,8 +289,17 @@ final class WebhookStore {
         .map(rows -> Rows.all(rows, r -> new String[] {r.getString(0), r.getString(1), r.getString(2)}));
   }
 
-  Future<List<String>> tenantsWithEndpoints() {
-    return pool.query(TENANTS).execute().map(rows -> Rows.all(rows, r -> r.getString(0)));
+  /** Every endpoint's id, by tenant. */
+  Future<java.util.Map<String, List<String>>> endpointsByTenant() {
+    return pool.query(ENDPOINTS_BY_TENANT).execute().map(rows -> {
+      java.util.Map<String, List<String>> all = new java.util.HashMap<>();
+      rows.forEach(r -> all.computeIfAbsent(r.getString(0), k -> new java.util.ArrayList<>()).add(r.getString(1)));
+      return all;
+    });
+  }
+
+  Future<List<String>> endpointsOf(String tenantId) {
+    return pool.preparedQuery(ENDPOINTS_OF).execute(Tuple.of(tenantId)).map(rows -> Rows.all(rows, r -> r.getString(0)));
   }
 
   Future<Void> advance(SqlClient tx, String endpointId, long seq) {

@@ -8,8 +8,10 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,9 +19,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The webhooks of one node (one instance per node):
  * <ul>
- *   <li>the fan-out ({@link FanOut}): for a tenant with endpoints at once when this node committed
- *       one of its events ({@code outbox.committed}, node-local), and for every endpoint behind its
- *       log every {@code webhooks.pollMs} (events committed on other nodes, a restart);
+ *   <li>the fan-out ({@link FanOut}): for a tenant with endpoints when this node committed one of
+ *       its events ({@code outbox.committed}, node-local; the commits of {@link #GATHER_MS} go into
+ *       one round), and for every endpoint behind its log every {@code webhooks.pollMs} (events
+ *       committed on other nodes, a restart);
  *   <li>the deliveries: due jobs of {@code webhook.deliver} claimed under this node's lease, up to
  *       {@code webhooks.maxInFlight} at once, looked for at once after a fan-out or an API change
  *       here and every {@code webhooks.pollMs} otherwise.
@@ -41,8 +44,12 @@ public final class WebhookVerticle extends VerticleBase {
   private final Set<String> again = new HashSet<>();
   private final Set<String> tenantsRunning = new HashSet<>();
   private final Set<String> tenantsAgain = new HashSet<>();
-  /** The tenants that have endpoints, as of the last look (others' commits cost nothing here). */
-  private Set<String> withEndpoints = new HashSet<>();
+  /** The endpoints of each tenant that has some, as of the last look (others' commits cost nothing here). */
+  private Map<String, List<String>> endpointsOf = new HashMap<>();
+  /** Tenants whose fan-out waits for {@link #GATHER_MS} to gather the commits of a burst into one round. */
+  private final Set<String> gathering = new HashSet<>();
+  /** A tenant's commits within this much of its first go into one fan-out round. */
+  static final long GATHER_MS = 5;
   private int inFlight;
   private boolean claiming;
   private boolean claimAgain;
@@ -67,12 +74,20 @@ public final class WebhookVerticle extends VerticleBase {
     deliverer.on(vertx);
     committed = vertx.eventBus().localConsumer(Addresses.OUTBOX_COMMITTED, message -> {
       String tenantId = message.body().getString("tenantId");
-      if (tenantId != null && withEndpoints.contains(tenantId)) {
-        fanOutTenant(tenantId);
-      } else if (tenantId != null && message.body().getBoolean("webhooks", false)) {
-        // the webhook API itself: the tenant has endpoints now
-        withEndpoints.add(tenantId);
-        fanOutTenant(tenantId);
+      if (tenantId == null) {
+        return;
+      }
+      if (message.body().getBoolean("webhooks", false)) {
+        // the webhook API itself: the tenant's endpoints changed; look them up now
+        store.endpointsOf(tenantId).onSuccess(ids -> {
+          endpointsOf.put(tenantId, ids);
+          fanOutTenant(tenantId);
+        });
+      } else if (endpointsOf.containsKey(tenantId) && gathering.add(tenantId)) {
+        vertx.setTimer(GATHER_MS, id -> {
+          gathering.remove(tenantId);
+          fanOutTenant(tenantId);
+        });
       }
     });
     timer = vertx.setTimer(pollMs, id -> tick());
@@ -80,8 +95,8 @@ public final class WebhookVerticle extends VerticleBase {
   }
 
   private Future<Void> refreshTenants() {
-    return store.tenantsWithEndpoints().map(tenants -> {
-      withEndpoints = new HashSet<>(tenants);
+    return store.endpointsByTenant().map(all -> {
+      endpointsOf = all;
       return null;
     });
   }
@@ -109,7 +124,8 @@ public final class WebhookVerticle extends VerticleBase {
       tenantsAgain.add(tenantId);
       return;
     }
-    store.behind(tenantId).compose(behind -> Future.all(behind.stream().map(e -> fanOutEndpoint(e[0])).toList()))
+    List<String> endpoints = endpointsOf.getOrDefault(tenantId, List.of());
+    Future.all(endpoints.stream().map(this::fanOutEndpoint).toList())
         .onFailure(err -> warn("webhook fan-out of tenant {} failed; the next look catches up", tenantId, err))
         .onComplete(ar -> {
           tenantsRunning.remove(tenantId);
