@@ -410,6 +410,57 @@ class WebhookTest {
   }
 
   @Test
+  void aPatchChangesOnlyWhatItNamesAndAnAgentMayNotTouchWebhooks() {
+    JsonObject webhook = create(new JsonObject().put("url", url("/patched")).put("description", "CRM")
+        .put("events", new JsonArray().add("message:new").add("conversation:new")));
+    String id = webhook.getString("id");
+    Api.Response patch = api.method("PATCH", "/api/webhooks/" + id, new JsonObject().put("description", "Sales CRM")
+        .encode(), "Authorization", bearer(jwt), "Content-Type", "application/json");
+    assertThat(patch.status()).as(patch.text()).isEqualTo(200);
+    JsonObject patched = patch.json().getJsonObject("webhook");
+    assertThat(patched.getString("description")).isEqualTo("Sales CRM");
+    assertThat(patched.getString("url")).isEqualTo(url("/patched"));
+    assertThat(patched.getJsonArray("events")).containsExactly("message:new", "conversation:new");
+    assertThat(patched.getBoolean("enabled")).isTrue();
+    assertThat(patched.containsKey("secret")).isFalse();
+    // events null: every type again
+    JsonObject all = api.method("PATCH", "/api/webhooks/" + id, new JsonObject().putNull("events").encode(),
+        "Authorization", bearer(jwt), "Content-Type", "application/json").json().getJsonObject("webhook");
+    assertThat(all.getValue("events")).isNull();
+    assertThat(all.getString("description")).isEqualTo("Sales CRM");
+    Api.Response bad = api.method("PATCH", "/api/webhooks/" + id, new JsonObject().put("enabled", "yes").encode(),
+        "Authorization", bearer(jwt), "Content-Type", "application/json");
+    assertThat(bad.status()).isEqualTo(400);
+    assertThat(bad.errorCode()).isEqualTo("invalid_enabled");
+    // the deliveries list: filtered by status, and an unknown status is a 400
+    chat("wh-patched", "Hello");
+    waitFor("delivered", 10_000, () -> deliveries(id).size() >= 3 && deliveries(id).stream()
+        .allMatch(d -> ((JsonObject) d).getString("status").equals("delivered")));
+    assertThat(api.get("/api/webhooks/" + id + "/deliveries?status=delivered", "Authorization", bearer(jwt)).json()
+        .getJsonArray("items").size()).isEqualTo(deliveries(id).size());
+    assertThat(api.get("/api/webhooks/" + id + "/deliveries?status=failed", "Authorization", bearer(jwt)).json()
+        .getJsonArray("items")).isEmpty();
+    Api.Response unknown = api.get("/api/webhooks/" + id + "/deliveries?status=sent", "Authorization", bearer(jwt));
+    assertThat(unknown.status()).isEqualTo(400);
+    assertThat(unknown.errorCode()).isEqualTo("invalid_status");
+    // an agent of the workspace: 403 on every route, reading included
+    String email = "wh-agent-" + System.nanoTime() + "@example.com";
+    Api.Response member = api.post("/api/users", new JsonObject().put("email", email).put("password",
+        "agent-password-1").put("role", "agent"), "Authorization", bearer(jwt));
+    assertThat(member.status()).as(member.text()).isEqualTo(201);
+    String agent = api.post("/api/auth/login", new JsonObject().put("email", email).put("password", "agent-password-1"))
+        .json().getString("token");
+    for (Api.Response r : List.of(api.get("/api/webhooks", "Authorization", bearer(agent)),
+        api.get("/api/webhooks/" + id, "Authorization", bearer(agent)),
+        api.post("/api/webhooks", new JsonObject().put("url", url("/agent")), "Authorization", bearer(agent)),
+        api.post("/api/webhooks/" + id + "/rotate-secret", new JsonObject(), "Authorization", bearer(agent)),
+        api.get("/api/webhooks/" + id + "/deliveries", "Authorization", bearer(agent)))) {
+      assertThat(r.status()).as(r.text()).isEqualTo(403);
+      assertThat(r.errorCode()).isEqualTo("forbidden");
+    }
+  }
+
+  @Test
   void badRequestsGetAClear4xxAndAnotherTenantsWebhookIsNotFound() {
     List<Object[]> cases = List.of(
         new Object[] {new JsonObject(), "invalid_url"},
