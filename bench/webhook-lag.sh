@@ -6,6 +6,7 @@
 #   1. chat-off: widget chats (POST /api/widgets/:id/chat, the local assistant, each a new
 #      conversation: conversation:new, two message:new, conversation:updated …) in a closed loop of
 #      CONCURRENCY (32) for DURATION (20) s after WARMUP (5) s, no webhook: chats/s, the baseline;
+#   1b. replies-off: the agent replies of step 4, with no webhook: what the node takes at all;
 #   2. an endpoint for every event type is created, pointing at the receiver
 #      (webhooks.allowPrivateTargets on: the receiver is on 127.0.0.1);
 #   3. chat-on: the same chats: chats/s (ratio to chat-off: target >= 0.9), every event delivered;
@@ -51,6 +52,7 @@ R="$RESULT"
   echo
   machine_line; echo "; unpinned unless SERVER_CPUS/GEN_CPUS were set"
   echo "load average (1/5/15 min): $LOAD_BEFORE before the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
+  echo "webhook-lag replies without a webhook: $(field replies_off_per_s "$R") agent replies/s (asked $RATE/s), $(field replies_off_events_per_s "$R") events/s raised: the ceiling of step 4 on this machine"
   echo "webhook-lag chat path: $(field chat_off_per_s "$R") chats/s without a webhook, $(field chat_on_per_s "$R") with one (ratio $(field ratio "$R"); target >= 0.9); the chats' $(field chat_events "$R") events, $(field chat_delivered "$R") delivered"
   echo "webhook-lag deliveries: $(field lag_events_per_s "$R") events/s ($(field lag_rate "$R") agent replies/s asked $RATE/s, $(field lag_failed "$R") failed), $(field lag_delivered "$R") of $(field lag_events "$R") delivered, $(field lag_missing "$R") replies' events missing; lag from the API's answer to the receiver p50 $(awk -v u="$(field lag_p50_us "$R")" 'BEGIN { printf "%.1f", u / 1000 }') ms, p90 $(awk -v u="$(field lag_p90_us "$R")" 'BEGIN { printf "%.1f", u / 1000 }') ms, p99 $(awk -v u="$(field lag_p99_us "$R")" 'BEGIN { printf "%.1f", u / 1000 }') ms, max $(awk -v u="$(field lag_max_us "$R")" 'BEGIN { printf "%.1f", u / 1000 }') ms (target p99 <= 50 ms at 1,000 events/s)"
 } | tee "$RESULTS_DIR/summary.txt"

@@ -28,6 +28,8 @@ import org.HdrHistogram.Histogram;
  * <ol>
  *   <li>{@code chat-off}: widget chats (POST /api/widgets/:id/chat, the local assistant) in a closed
  *       loop of CONCURRENCY for DURATION s, with no webhook: chats/s;
+ *   <li>{@code replies-off}: the agent replies of the lag phase (below), with no webhook: how many a
+ *       second the node takes at all on this machine, and what they cost;
  *   <li>an endpoint for every event type is created (POST /api/webhooks) pointing at the receiver;
  *   <li>{@code chat-on}: the same chats: chats/s, and every event they raise delivered;
  *   <li>{@code lag}: agent replies (POST /api/conversations/:id/messages) sent open-loop at RATE a
@@ -124,6 +126,25 @@ public final class WebhookGen {
     // warm the chat path up, then: chats without a webhook
     closedLoop("warmup", concurrency, warmup, false);
     double off = closedLoop("chat-off", concurrency, duration, true);
+
+    // the agent replies' own ceiling on this machine, without a webhook: the same open loop as the
+    // lag phase's (below), over the same conversations
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < conversations; i++) {
+      ids.add(chat("lag-" + i + "-" + System.nanoTime()).getString("conversationId"));
+    }
+    openLoop(ids, rate, warmup, false);
+    long offEventsBefore = countEvents();
+    ProcStat offCpuBefore = ProcStat.take();
+    long offWal = wal();
+    long offStart = System.nanoTime();
+    long[] offSent = openLoop(ids, rate, duration, false);
+    double offSeconds = (System.nanoTime() - offStart) / 1e9;
+    double repliesOff = offSent[0] / offSeconds;
+    double eventsOff = (countEvents() - offEventsBefore) / offSeconds;
+    System.out.printf(Locale.ROOT, "# replies-off: %d replies in %.1f s (%.1f/s, asked %d/s), %d failed; %.1f events/s "
+        + "raised; cpu while sending %s; WAL %.1f KB a reply%n", offSent[0], offSeconds, repliesOff, rate, offSent[1],
+        eventsOff, cpu(offCpuBefore, ProcStat.take(), offSeconds), (wal() - offWal) / 1024.0 / Math.max(1, offSent[0]));
     long eventsBefore = countEvents();
 
     String hook = post("/api/webhooks", new JsonObject().put("url", "http://127.0.0.1:" + receiverPort + "/hook"))
@@ -136,11 +157,7 @@ public final class WebhookGen {
     long chatDelivered = delivered.get() - deliveredBefore;
     System.out.printf(Locale.ROOT, "# chat-on: %d events raised, %d delivered%n", raised, chatDelivered);
 
-    // agent replies at a fixed rate: the delay from the API's answer to the delivery
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < conversations; i++) {
-      ids.add(chat("lag-" + i + "-" + System.nanoTime()).getString("conversationId"));
-    }
+    // agent replies at a fixed rate, now with the webhook: the delay from the API's answer to the delivery
     Thread.sleep(2000);
     pairing = true;
     long lagEventsBefore = countEvents();
@@ -151,6 +168,7 @@ public final class WebhookGen {
     }
     measuring = true;
     ProcStat cpuBefore = ProcStat.take();
+    long lagWal = wal();
     long start = System.nanoTime();
     long[] sent = openLoop(ids, rate, duration, true);
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -158,6 +176,7 @@ public final class WebhookGen {
     long lagRaised = countEvents() - lagEventsBefore;
     waitUntil(() -> delivered.get() - lagDeliveredBefore >= lagRaised, 30_000);
     measuring = false;
+    double lagWalPerReply = (wal() - lagWal) / 1024.0 / Math.max(1, sent[0]);
     long lagDelivered = delivered.get() - lagDeliveredBefore;
     Histogram h;
     synchronized (lag) {
@@ -165,12 +184,14 @@ public final class WebhookGen {
     }
     Hist.print("lag: the API's 201 of an agent reply -> its message:new at the receiver", h);
     System.out.printf(Locale.ROOT, "# lag phase: %d replies in %.1f s (%.1f/s, asked %d/s), %d failed; %d events raised "
-        + "(%.1f/s), %d delivered; %d replies' message:new not received; cpu while sending %s%n", sent[0], seconds,
-        sent[0] / seconds, rate, sent[1], lagRaised, lagRaised / seconds, lagDelivered, answeredAt.size(), lagCpu);
-    System.out.printf(Locale.ROOT, "RESULT chat_off_per_s=%.1f chat_on_per_s=%.1f ratio=%.3f chat_events=%d "
+        + "(%.1f/s), %d delivered; %d replies' message:new not received; cpu while sending %s; WAL %.1f KB a reply "
+        + "(its deliveries' included)%n", sent[0], seconds, sent[0] / seconds, rate, sent[1], lagRaised, lagRaised / seconds,
+        lagDelivered, answeredAt.size(), lagCpu, lagWalPerReply);
+    System.out.printf(Locale.ROOT, "RESULT replies_off_per_s=%.1f replies_off_events_per_s=%.1f "
+            + "chat_off_per_s=%.1f chat_on_per_s=%.1f ratio=%.3f chat_events=%d "
             + "chat_delivered=%d lag_sent=%d lag_failed=%d lag_rate=%.1f lag_events=%d lag_events_per_s=%.1f "
             + "lag_delivered=%d lag_missing=%d errors=%d%s%n",
-        off, on, on / off, raised, chatDelivered, sent[0], sent[1], sent[0] / seconds, lagRaised, lagRaised / seconds,
+        repliesOff, eventsOff, off, on, on / off, raised, chatDelivered, sent[0], sent[1], sent[0] / seconds, lagRaised, lagRaised / seconds,
         lagDelivered, answeredAt.size(), errors.get(), Hist.keys("lag", h));
   }
 
@@ -204,6 +225,7 @@ public final class WebhookGen {
   /** Widget chats, each a new conversation, CONCURRENCY at a time for SECONDS: chats answered per second. */
   private double closedLoop(String label, int concurrency, int seconds, boolean report) {
     ProcStat cpuBefore = ProcStat.take();
+    long walBefore = wal();
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     AtomicLong ok = new AtomicLong();
     List<Future<Void>> loops = new ArrayList<>();
@@ -216,8 +238,10 @@ public final class WebhookGen {
     double elapsed = (System.nanoTime() - start) / 1e9;
     double rate = ok.get() / elapsed;
     if (report) {
+      String cpu = cpu(cpuBefore, ProcStat.take(), elapsed);
       System.out.printf(Locale.ROOT, "# %s: %d chats, %.1f/s (%d in flight), %d errors so far; cpu (100%% = a core) "
-          + "%s%n", label, ok.get(), rate, concurrency, errors.get(), cpu(cpuBefore, ProcStat.take(), elapsed));
+          + "%s; WAL %.1f KB a chat%n", label, ok.get(), rate, concurrency, errors.get(), cpu,
+          (wal() - walBefore) / 1024.0 / Math.max(1, ok.get()));
     }
     return rate;
   }
@@ -262,7 +286,9 @@ public final class WebhookGen {
             .onComplete(ar -> {
               long now = System.nanoTime();
               if (ar.succeeded() && ar.result().status() == 201) {
-                matched(ar.result().body().getJsonObject("message").getString("id"), now, null);
+                if (pairing) {
+                  matched(ar.result().body().getJsonObject("message").getString("id"), now, null);
+                }
               } else {
                 failed.incrementAndGet();
               }
@@ -303,6 +329,12 @@ public final class WebhookGen {
   }
 
   /** The tenant's event log length (the database: no API counts it). */
+  /** PostgreSQL's WAL written so far, in bytes (what each phase's writes cost the disk). */
+  private long wal() {
+    return db.query("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").execute()
+        .map(rows -> rows.iterator().next().getLong(0)).await();
+  }
+
   private long countEvents() {
     return db.preparedQuery("SELECT count(*) FROM tenant_events WHERE tenant_id = $1").execute(Tuple.of(tenantId))
         .map(rows -> rows.iterator().next().getLong(0)).await();

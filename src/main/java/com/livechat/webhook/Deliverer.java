@@ -48,6 +48,14 @@ final class Deliverer {
   private final DoubleSupplier jitter;
   private Vertx vertx;
   private List<Settled> group = new ArrayList<>();
+  static final int OPENED_MAX = 1_000;
+  /** Opened secrets, least recently used first; used on the verticle's context only. */
+  private final Map<String, String> opened = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > OPENED_MAX;
+    }
+  };
   private boolean flushScheduled;
   /** The node is stopping: failures of work under way (the pool closing) are expected, not worth a WARN. */
   private volatile boolean stopping;
@@ -89,16 +97,21 @@ final class Deliverer {
   }
 
   /**
-   * First attempts this node just made (no jobs): sent now; a failure's retry gets a job. An outcome
-   * not recorded (this node died) is picked up by the sweep at the delivery's lease.
+   * First attempts this node just made (no jobs), as the fan-out has them in hand: sent now; a
+   * failure's retry gets a job. An outcome not recorded (this node died) is picked up by the sweep
+   * at the delivery's lease.
    */
-  List<Future<Void>> send(List<String> deliveryIds) {
-    List<Job> none = new ArrayList<>();
-    deliveryIds.forEach(id -> none.add(null));
-    return work(deliveryIds, none);
+  List<Future<Void>> send(List<WebhookStore.Due> fresh) {
+    List<Future<Void>> all = new ArrayList<>(fresh.size());
+    for (WebhookStore.Due due : fresh) {
+      Promise<Void> done = Promise.promise();
+      attempt(null, due.delivery(), due.endpoint(), done);
+      all.add(done.future());
+    }
+    return all;
   }
 
-  /** {@code claimed.get(i)} is the job of {@code ids.get(i)}, or null for a first attempt. */
+  /** {@code claimed.get(i)} is the job of {@code ids.get(i)}. */
   private List<Future<Void>> work(List<String> ids, List<Job> claimed) {
     List<Promise<Void>> done = new ArrayList<>();
     claimed.forEach(job -> done.add(Promise.promise()));
@@ -115,8 +128,10 @@ final class Deliverer {
         Job job = claimed.get(i);
         WebhookStore.Due due = byId.get(ids.get(i));
         if (due == null || job != null && !due.delivery().tenantId().equals(job.tenantId())
-            || !due.delivery().status().equals("pending") || !due.endpoint().enabled()) {
-          // gone with its endpoint, sent meanwhile, or held while its endpoint is disabled
+            || !due.delivery().status().equals("pending") || !due.endpoint().enabled()
+            || due.delivery().body() == null) {
+          // gone with its endpoint (or its log entry with its tenant), sent meanwhile, or held while
+          // its endpoint is disabled
           if (job != null) {
             idle.add(job);
           }
@@ -138,10 +153,10 @@ final class Deliverer {
     long timestamp = now.getEpochSecond();
     List<String> keys = new ArrayList<>();
     try {
-      keys.add(secrets.open(endpoint.secretSealed(), endpoint.id()));
+      keys.add(opened(endpoint.secretSealed(), endpoint.id()));
       if (endpoint.previousSecretSealed() != null && endpoint.previousSecretUntil() != null
           && endpoint.previousSecretUntil().toInstant().isAfter(now)) {
-        keys.add(secrets.open(endpoint.previousSecretSealed(), endpoint.id()));
+        keys.add(opened(endpoint.previousSecretSealed(), endpoint.id()));
       }
     } catch (IllegalStateException e) {
       LOG.warn("the secret of webhook {} does not open with this node's secrets.key (every node needs the same "
@@ -157,6 +172,21 @@ final class Deliverer {
         .add("webhook-signature", WebhookSignature.header(keys, delivery.eventId(), timestamp, delivery.body()));
     sender.send(endpoint.url(), delivery.body(), headers)
         .onComplete(ar -> settle(new Settled(job, delivery, endpoint, ar.result(), done)));
+  }
+
+  /**
+   * A sealed secret opened, from the last {@link #OPENED_MAX} opened on this node (each delivery
+   * would otherwise decrypt its endpoint's secret again). Keyed by the sealed bytes themselves: a
+   * rotation seals a new value, which is opened anew.
+   */
+  private String opened(byte[] sealed, String endpointId) {
+    String key = endpointId + ':' + java.util.Base64.getEncoder().encodeToString(sealed);
+    String secret = opened.get(key);
+    if (secret == null) {
+      secret = secrets.open(sealed, endpointId);
+      opened.put(key, secret);
+    }
+    return secret;
   }
 
   private void settle(Settled settled) {

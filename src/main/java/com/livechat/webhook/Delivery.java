@@ -9,7 +9,8 @@ import java.time.OffsetDateTime;
  * One event's delivery to one endpoint, with what its last attempt got.
  *
  * @param eventSeq the tenant log entry it carries; null for a test ping
- * @param body the POST body, the same on every attempt
+ * @param body the POST body, the same on every attempt: stored for a ping, built from the log entry
+ *     for the others (null as read from the table alone)
  * @param status "pending" (due, waiting for a retry, or held while its endpoint is disabled),
  *     "delivered", "failed" (every retry used)
  */
@@ -26,6 +27,11 @@ record Delivery(String id, String tenantId, String endpointId, Long eventSeq, St
         r.getString("status"), r.getInteger("attempts"), r.getInteger("last_response_code"),
         r.getString("last_error"), r.getOffsetDateTime("next_attempt_at"), r.getOffsetDateTime("delivered_at"),
         r.getOffsetDateTime("created_at"));
+  }
+
+  Delivery withBody(String built) {
+    return new Delivery(id, tenantId, endpointId, eventSeq, eventId, eventType, built, status, attempts,
+        lastResponseCode, lastError, nextAttemptAt, deliveredAt, createdAt);
   }
 
   JsonObject toJson() {

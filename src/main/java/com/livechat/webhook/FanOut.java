@@ -5,6 +5,8 @@ import com.livechat.store.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlClient;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,8 +37,12 @@ final class FanOut {
     this.leaseSeconds = leaseSeconds;
   }
 
-  /** One round for the endpoint: the log entries read (BATCH: there may be more), and the deliveries to send now. */
-  record Round(int read, List<String> toSend) {}
+  /**
+   * One round for the endpoint: the log entries read (BATCH: there may be more), and the deliveries
+   * to send now, with their endpoint as the round read it (the sender needs nothing more from the
+   * database).
+   */
+  record Round(int read, List<WebhookStore.Due> toSend) {}
 
   /**
    * One round for the endpoint. The deliveries of an enabled endpoint are this node's to send at
@@ -56,7 +62,7 @@ final class FanOut {
   }
 
   /** Rounds until the endpoint has caught up with its tenant's log; {@code send} gets each round's deliveries. */
-  Future<Void> catchUp(String endpointId, java.util.function.Consumer<List<String>> send) {
+  Future<Void> catchUp(String endpointId, java.util.function.Consumer<List<WebhookStore.Due>> send) {
     return round(endpointId).compose(r -> {
       if (!r.toSend().isEmpty()) {
         send.accept(r.toSend());
@@ -65,24 +71,28 @@ final class FanOut {
     });
   }
 
-  private Future<List<String>> deliver(SqlClient tx, Endpoint endpoint, List<WebhookStore.LogEntry> entries) {
-    List<String> ids = new ArrayList<>();
-    List<Long> seqs = new ArrayList<>();
-    List<String> types = new ArrayList<>();
-    List<String> bodies = new ArrayList<>();
+  private Future<List<WebhookStore.Due>> deliver(SqlClient tx, Endpoint endpoint, List<WebhookStore.LogEntry> entries) {
+    List<Delivery> made = new ArrayList<>();
+    OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+    OffsetDateTime lease = now.plusSeconds(leaseSeconds);
     for (WebhookStore.LogEntry entry : entries) {
       if (endpoint.wants(entry.type())) {
-        ids.add(Ids.next("whd"));
-        seqs.add(entry.seq());
-        types.add(entry.type());
-        bodies.add(body(endpoint.tenantId(), entry));
+        made.add(new Delivery(Ids.next("whd"), endpoint.tenantId(), endpoint.id(), entry.seq(),
+            Long.toString(entry.seq()), entry.type(), body(endpoint.tenantId(), entry), "pending", 0, null, null,
+            endpoint.enabled() ? lease : null, null, now));
       }
     }
-    if (ids.isEmpty()) {
+    if (made.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return store.insertDeliveries(tx, endpoint.tenantId(), endpoint.id(), ids, seqs, types, bodies,
-        endpoint.enabled() ? leaseSeconds : null);
+    return store.insertDeliveries(tx, endpoint.tenantId(), endpoint.id(), made.stream().map(Delivery::id).toList(),
+            made.stream().map(Delivery::eventSeq).toList(), made.stream().map(Delivery::eventType).toList(),
+            endpoint.enabled() ? leaseSeconds : null)
+        .map(created -> {
+          // an entry that had its delivery already (a repeated round) is not sent again from here
+          java.util.Set<String> fresh = new java.util.HashSet<>(created);
+          return made.stream().filter(d -> fresh.contains(d.id())).map(d -> new WebhookStore.Due(d, endpoint)).toList();
+        });
   }
 
   /** The POST body: {"type", "id", "tenantId", "timestamp", "data"}, id and data as the tenant socket has them. */

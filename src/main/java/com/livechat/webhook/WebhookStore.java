@@ -56,10 +56,13 @@ final class WebhookStore {
       + "updated_at = now() WHERE id = $1 RETURNING " + Delivery.COLUMNS;
   private static final String PENDING_IDS = "SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 "
       + "AND status = 'pending' AND id > $2 ORDER BY id LIMIT $3";
+  // with the log entry a delivery carries (its body is built from it; a ping's is stored)
   private static final String DUE = "SELECT " + prefixed("d", Delivery.COLUMNS) + ", " + prefixed("e", Endpoint.COLUMNS)
       .replace("e.id,", "e.id AS e_id,").replace("e.tenant_id,", "e.tenant_id AS e_tenant_id,")
       .replace("e.created_at,", "e.created_at AS e_created_at,")
+      + ", t.type AS t_type, t.data AS t_data, t.created_at AS t_created_at"
       + " FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
+      + "LEFT JOIN tenant_events t ON t.tenant_id = d.tenant_id AND t.seq = d.event_seq "
       + "WHERE d.id = ANY($1)";
   private static final String RECORD = "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, "
       + "last_response_code = $3, last_error = $4, next_attempt_at = $5, "
@@ -88,10 +91,11 @@ final class WebhookStore {
   private static final String LOG = "SELECT seq, type, data, created_at FROM tenant_events WHERE tenant_id = $1 "
       + "AND seq > $2 ORDER BY seq LIMIT $3";
   // $7: when a first attempt's outcome must be recorded by (its sender's lease), null while held
+  // no body: each attempt builds it from the log entry (see V12)
   private static final String INSERT_DELIVERIES = "INSERT INTO webhook_deliveries (id, tenant_id, endpoint_id, "
-      + "event_seq, event_id, event_type, body, next_attempt_at) SELECT i, $1, $2, s, s::text, t, b, "
-      + "now() + interval '1 second' * $7::int "
-      + "FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[]) AS d(i, s, t, b) "
+      + "event_seq, event_id, event_type, next_attempt_at) SELECT i, $1, $2, s, s::text, t, "
+      + "now() + interval '1 second' * $6::int "
+      + "FROM unnest($3::text[], $4::bigint[], $5::text[]) AS d(i, s, t) "
       + "ON CONFLICT (endpoint_id, event_seq) WHERE event_seq IS NOT NULL DO NOTHING RETURNING id";
   private static final String ENDPOINTS_BY_TENANT = "SELECT tenant_id, id FROM webhook_endpoints";
   private static final String ENDPOINTS_OF = "SELECT id FROM webhook_endpoints WHERE tenant_id = $1";
@@ -208,7 +212,12 @@ final class WebhookStore {
           r.getBuffer("previous_secret_enc") == null ? null : r.getBuffer("previous_secret_enc").getBytes(),
           r.getOffsetDateTime("previous_secret_until"), r.getLong("cursor_seq"), r.getOffsetDateTime("failing_since"),
           r.getOffsetDateTime("e_created_at"), r.getOffsetDateTime("updated_at"));
-      return new Due(Delivery.from(r), e);
+      Delivery d = Delivery.from(r);
+      if (d.body() == null && r.getValue("t_data") != null) {
+        d = d.withBody(FanOut.body(d.tenantId(), new LogEntry(d.eventSeq(), r.getString("t_type"),
+            toObject(r.getValue("t_data")), r.getOffsetDateTime("t_created_at"))));
+      }
+      return new Due(d, e);
     }));
   }
 
@@ -266,10 +275,10 @@ final class WebhookStore {
   /** Inserts the deliveries (one per log entry; an entry that has one already is left); returns the new ids. */
   /** @param leaseSeconds the first attempt's lease (null: held, the endpoint is disabled) */
   Future<List<String>> insertDeliveries(SqlClient tx, String tenantId, String endpointId, List<String> ids,
-      List<Long> seqs, List<String> types, List<String> bodies, Integer leaseSeconds) {
+      List<Long> seqs, List<String> types, Integer leaseSeconds) {
     return tx.preparedQuery(INSERT_DELIVERIES).execute(Tuple.of(tenantId, endpointId)
             .addArrayOfString(ids.toArray(String[]::new)).addArrayOfLong(seqs.toArray(Long[]::new))
-            .addArrayOfString(types.toArray(String[]::new)).addArrayOfString(bodies.toArray(String[]::new))
+            .addArrayOfString(types.toArray(String[]::new))
             .addInteger(leaseSeconds))
         .map(rows -> Rows.all(rows, r -> r.getString(0)));
   }

@@ -53,6 +53,8 @@ public final class WebhookVerticle extends VerticleBase {
   private int inFlight;
   private boolean claiming;
   private boolean claimAgain;
+  /** A claim found no room: the next delivery done claims again. */
+  private boolean starved;
   private volatile boolean stopped;
   private long timer;
   private MessageConsumer<JsonObject> committed;
@@ -79,9 +81,11 @@ public final class WebhookVerticle extends VerticleBase {
       }
       if (message.body().getBoolean("webhooks", false)) {
         // the webhook API itself: the tenant's endpoints changed; look them up now
+        // (a delivery sent again on demand is a job: claimed now)
         store.endpointsOf(tenantId).onSuccess(ids -> {
           endpointsOf.put(tenantId, ids);
           fanOutTenant(tenantId);
+          claim();
         });
       } else if (endpointsOf.containsKey(tenantId) && gathering.add(tenantId)) {
         vertx.setTimer(GATHER_MS, id -> {
@@ -129,7 +133,6 @@ public final class WebhookVerticle extends VerticleBase {
         .onFailure(err -> warn("webhook fan-out of tenant {} failed; the next look catches up", tenantId, err))
         .onComplete(ar -> {
           tenantsRunning.remove(tenantId);
-          claim();
           if (tenantsAgain.remove(tenantId)) {
             fanOutTenant(tenantId);
           }
@@ -148,13 +151,19 @@ public final class WebhookVerticle extends VerticleBase {
     });
   }
 
-  /** First attempts this node made: sent at once (they count in flight). */
-  private void sendNow(List<String> deliveryIds) {
-    inFlight += deliveryIds.size();
-    for (Future<Void> done : deliverer.send(deliveryIds)) {
+  /**
+   * First attempts this node made: sent at once. They count in flight; their completions look for
+   * jobs only if a claim found no room meanwhile (retries are jobs, claimed on the tick otherwise:
+   * the job queue is not asked once per delivery).
+   */
+  private void sendNow(List<WebhookStore.Due> fresh) {
+    inFlight += fresh.size();
+    for (Future<Void> done : deliverer.send(fresh)) {
       done.onComplete(x -> {
         inFlight--;
-        claim();
+        if (starved) {
+          claim();
+        }
       });
     }
   }
@@ -188,8 +197,10 @@ public final class WebhookVerticle extends VerticleBase {
     }
     int room = maxInFlight - inFlight;
     if (room <= 0) {
+      starved = true;
       return;
     }
+    starved = false;
     claiming = true;
     jobs.claim(Webhooks.QUEUE, owner, Math.min(room, 100), lease).onComplete(ar -> {
       claiming = false;

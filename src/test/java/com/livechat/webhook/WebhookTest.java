@@ -231,6 +231,9 @@ class WebhookTest {
     List<Received> attempts = at("/down");
     Duration gap = Duration.between(attempts.get(0).at(), attempts.get(1).at());
     assertThat(gap.toMillis()).isBetween(4_400L, 7_000L);
+    // a retry carries the first attempt's body byte for byte (built again from the log entry) and id
+    assertThat(attempts.get(1).body()).isEqualTo(attempts.get(0).body());
+    assertThat(attempts.get(1).headers().get("webhook-id")).isEqualTo(attempts.get(0).headers().get("webhook-id"));
     waitFor("the second failure recorded", 5_000, () -> deliveries(webhook.getString("id")).getJsonObject(0)
         .getInteger("attempts") == 2);
     JsonObject d = deliveries(webhook.getString("id")).getJsonObject(0);
@@ -267,6 +270,7 @@ class WebhookTest {
     waitFor("the retry delivered", 10_000, () -> deliveries(webhook.getString("id")).getJsonObject(0)
         .getString("status").equals("delivered"));
     assertThat(deliveries(webhook.getString("id")).getJsonObject(0).getInteger("attempts")).isEqualTo(9);
+    assertThat(at("/down")).allMatch(r -> r.body().equals(attempts.get(0).body()));
   }
 
   @Test
