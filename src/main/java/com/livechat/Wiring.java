@@ -1,6 +1,7 @@
 package com.livechat;
 
 import com.livechat.account.AccountRoutes;
+import com.livechat.bridge.BridgeVerticle;
 import com.livechat.account.AccountStore;
 import com.livechat.account.Accounts;
 import com.livechat.account.TeamRoutes;
@@ -29,6 +30,7 @@ import com.livechat.chat.ContactExtractor;
 import com.livechat.chat.ChatVerticle;
 import com.livechat.chat.TurnRecorder;
 import com.livechat.chat.LocalAssistant;
+import com.livechat.chat.provider.BusStreams;
 import com.livechat.chat.provider.OpenAiProvider;
 import com.livechat.chat.provider.ProviderChain;
 import com.livechat.config.AppConfig;
@@ -100,6 +102,7 @@ public final class Wiring {
   private final Vertx vertx;
   private final Pool pool;
   private final String nodeId;
+  private final BusStreams busStreams;
   private final Metrics metrics = new Metrics();
   private final Readiness readiness;
   private final JwtService jwt;
@@ -164,8 +167,11 @@ public final class Wiring {
     this.tracking = new TrackStore(pool);
     this.hub = new TenantHub(vertx, eventLog, config.realtime(), metrics);
     // one per node: one circuit breaker and one connection pool per provider per node
+    // a bus provider's streamed chunks come back to this node's own address
+    this.busStreams = config.ai().providers().stream().anyMatch(p -> p.bus() && p.stream())
+        ? new BusStreams(vertx, nodeId) : null;
     this.ai = new ProviderChain(
-        config.ai().providers().stream().map(settings -> new OpenAiProvider(vertx, settings)).toList(),
+        config.ai().providers().stream().map(settings -> new OpenAiProvider(vertx, settings, busStreams)).toList(),
         new LocalAssistant(), config.ai().chainTimeoutMs(), metrics);
     UserStore users = new UserStore(pool);
     ConversationStore conversationStore = new ConversationStore(pool);
@@ -213,6 +219,9 @@ public final class Wiring {
         new DeploymentOptions().setInstances(instances)));
     started = started.compose(x -> vertx.deployVerticle(dialing.verticle()));
     started = started.compose(x -> vertx.deployVerticle(webhooking.verticle()));
+    if (config.bridge().enabled()) {
+      started = started.compose(x -> vertx.deployVerticle(new BridgeVerticle(config.bridge())));
+    }
     started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port),
         new DeploymentOptions().setInstances(instances)));
     return started.onSuccess(x -> boundPort.set(bound.get()));
@@ -264,6 +273,9 @@ public final class Wiring {
   /** Closes the remote AI providers' clients and breakers (not owned by any verticle). */
   public void close() {
     ai.close();
+    if (busStreams != null) {
+      busStreams.close();
+    }
     dialing.close();
     webhooking.close();
   }

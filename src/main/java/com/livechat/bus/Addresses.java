@@ -13,11 +13,25 @@ public final class Addresses {
   /** Where a message on the address can come from and go to. */
   public enum Scope { NODE, CLUSTER }
 
-  /** Request-reply (one consumer answers) or publish (every consumer hears it, no reply). */
-  public enum Style { REQUEST, PUBLISH }
+  /**
+   * Request-reply (one consumer answers), send (one consumer gets it, nobody answers) or publish
+   * (every consumer hears it, no reply).
+   */
+  public enum Style { REQUEST, SEND, PUBLISH }
+
+  /**
+   * What a worker on the TCP bridge (bridge.BridgeVerticle) may do with the address: nothing
+   * ({@code NONE}: internal), send or publish to it ({@code IN}), or register on it and hear or
+   * answer what the server sends there ({@code OUT}).
+   */
+  public enum Bridged { NONE, IN, OUT }
 
   /** One address of the contract; {@code <tenantId>} stands for the tenant's id in a per-tenant address. */
-  public record Contract(String address, Scope scope, Style style) {}
+  public record Contract(String address, Scope scope, Style style, Bridged bridged) {
+    public Contract(String address, Scope scope, Style style) {
+      this(address, scope, style, Bridged.NONE);
+    }
+  }
 
   /** Request: the HTTP verticles ask this node's chat verticle for the answer to a visitor's message. */
   public static final String CHAT_REPLY = "chat.reply";
@@ -61,6 +75,37 @@ public final class Addresses {
     return CHAT_STREAM_PREFIX + turnId;
   }
 
+  private static final String AI_PROVIDER_PREFIX = "ai.provider.";
+  private static final String AI_STREAM_PREFIX = "ai.stream.";
+  private static final String BRIDGE_EVENTS_PREFIX = "bridge.events.";
+
+  /**
+   * Request, cluster-wide: a bus provider of the AI chain ({@code "type": "bus"} in ai.providers)
+   * asks whoever serves it (a worker on the TCP bridge) for a Chat Completions response.
+   */
+  public static String aiProvider(String name) {
+    return AI_PROVIDER_PREFIX + name;
+  }
+
+  /**
+   * Send, cluster-wide, one consumer per node: the chunks of streamed bus-provider replies whose
+   * turns run on that node, each naming its stream ({@code stream-id} header).
+   */
+  public static String aiStream(String nodeId) {
+    return AI_STREAM_PREFIX + nodeId;
+  }
+
+  /** Publish, node-local: a tenant's events, one message each, for the workers of the bridge on this node. */
+  public static String bridgeEvents(String tenantId) {
+    return BRIDGE_EVENTS_PREFIX + tenantId;
+  }
+
+  /** The tenant of a {@link #bridgeEvents} address, or null when it is not one. */
+  public static String tenantOfBridgeEvents(String address) {
+    return address != null && address.startsWith(BRIDGE_EVENTS_PREFIX) && address.length() > BRIDGE_EVENTS_PREFIX.length()
+        ? address.substring(BRIDGE_EVENTS_PREFIX.length()) : null;
+  }
+
   private static final String TENANT_EVENTS_PREFIX = "tenant.events.";
   private static final String TENANT_LIVE_PREFIX = "tenant.live.";
 
@@ -78,13 +123,16 @@ public final class Addresses {
       new Contract(CHAT_REPLY, Scope.NODE, Style.REQUEST),
       new Contract(TENANT_CHANGED, Scope.CLUSTER, Style.PUBLISH),
       new Contract(ASSISTANT_CHANGED, Scope.CLUSTER, Style.PUBLISH),
-      new Contract(NODE_PING, Scope.CLUSTER, Style.REQUEST),
+      new Contract(NODE_PING, Scope.CLUSTER, Style.REQUEST, Bridged.IN),
       new Contract(tenantEvents("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
       new Contract(tenantLive("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
       new Contract(CHAT_CANCEL, Scope.CLUSTER, Style.PUBLISH),
       new Contract(chatStream("<turnId>"), Scope.NODE, Style.PUBLISH),
       new Contract(VOICE_WEBHOOK, Scope.NODE, Style.REQUEST),
-      new Contract(OUTBOX_COMMITTED, Scope.NODE, Style.PUBLISH));
+      new Contract(OUTBOX_COMMITTED, Scope.NODE, Style.PUBLISH),
+      new Contract(aiProvider("<name>"), Scope.CLUSTER, Style.REQUEST, Bridged.OUT),
+      new Contract(aiStream("<nodeId>"), Scope.CLUSTER, Style.SEND, Bridged.IN),
+      new Contract(bridgeEvents("<tenantId>"), Scope.NODE, Style.PUBLISH, Bridged.OUT));
 
   private Addresses() {}
 }

@@ -29,6 +29,7 @@ public record AppConfig(
     Secrets secrets,
     Campaigns campaigns,
     Webhooks webhooks,
+    Bridge bridge,
     JsonObject raw) {
 
   /**
@@ -44,6 +45,40 @@ public record AppConfig(
    *     other node sends it while an attempt may still be under way); a node that dies holding it
    *     loses it to another node after that
    */
+  /**
+   * One key of the TCP event-bus bridge (docs/EVENTBUS.md, "Workers over the TCP bridge").
+   *
+   * @param key the bearer key a worker's every frame carries; 24 characters at least
+   * @param serve the addresses it may register (serve): {@code ai.provider.<name>}
+   * @param tenants the tenants whose events ({@code bridge.events.<tenantId>}) it may hear; {@code
+   *     "*"}: every tenant (a worker the operator trusts with all of them)
+   */
+  public record BridgeKey(String key, List<String> serve, List<String> tenants) {
+    public static final int MIN_KEY_LENGTH = 24;
+
+    @Override
+    public String toString() {
+      return "BridgeKey[key=***, serve=" + serve + ", tenants=" + tenants + "]";
+    }
+  }
+
+  /**
+   * The TCP event-bus bridge for workers in other languages; off by default.
+   *
+   * @param certPath PEM certificate (chain) for TLS, with {@code keyPath}; both empty: plain TCP
+   */
+  public record Bridge(boolean enabled, String host, int port, List<BridgeKey> keys, String certPath, String keyPath) {
+    public boolean tls() {
+      return !certPath.isEmpty();
+    }
+
+    @Override
+    public String toString() {
+      return "Bridge[enabled=" + enabled + ", host=" + host + ", port=" + port + ", keys=" + keys.size() + ", tls="
+          + tls() + "]";
+    }
+  }
+
   public record Webhooks(boolean allowPrivateTargets, long timeoutMs, int maxInFlight, long pollMs, int leaseSeconds) {
     public Webhooks {
       if (leaseSeconds * 1000L <= timeoutMs) {
@@ -310,7 +345,47 @@ public record AppConfig(
         new Secrets(config.section("secrets").string("key")),
         campaigns(config.section("campaigns")),
         webhooks(config.section("webhooks")),
+        bridge(config.section("bridge")),
         json);
+  }
+
+  private static final java.util.regex.Pattern SERVABLE = java.util.regex.Pattern.compile(
+      "ai\\.provider\\.[A-Za-z0-9_.-]{1,64}");
+
+  private static Bridge bridge(ConfigReader b) {
+    List<BridgeKey> keys = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (ConfigReader k : b.sections("keys")) {
+      String key = k.string("key");
+      if (key.length() < BridgeKey.MIN_KEY_LENGTH) {
+        throw new IllegalArgumentException(k.path() + ".key must be " + BridgeKey.MIN_KEY_LENGTH
+            + " characters at least (a random one: openssl rand -base64 32)");
+      }
+      if (!seen.add(key)) {
+        throw new IllegalArgumentException(k.path() + ".key is the key of another entry");
+      }
+      List<String> serve = k.json().containsKey("serve") ? k.strings("serve") : List.of();
+      for (String address : serve) {
+        if (!SERVABLE.matcher(address).matches()) {
+          throw new IllegalArgumentException(k.path() + ".serve: " + address + " is not an address a worker may "
+              + "serve (ai.provider.<name>)");
+        }
+      }
+      List<String> tenants = k.json().containsKey("tenants") ? k.strings("tenants") : List.of();
+      keys.add(new BridgeKey(key, List.copyOf(serve), List.copyOf(tenants)));
+    }
+    ConfigReader tls = b.section("tls");
+    String certPath = tls.string("certPath").trim();
+    String keyPath = tls.string("keyPath").trim();
+    if (certPath.isEmpty() != keyPath.isEmpty()) {
+      throw new IllegalArgumentException("bridge.tls.certPath and bridge.tls.keyPath go together (TLS), or neither");
+    }
+    Bridge bridge = new Bridge(b.bool("enabled"), b.string("host"), b.integer("port", 0, 65_535), List.copyOf(keys),
+        certPath, keyPath);
+    if (bridge.enabled() && keys.isEmpty()) {
+      throw new IllegalArgumentException("bridge.enabled needs bridge.keys: no worker could connect without one");
+    }
+    return bridge;
   }
 
   private static Webhooks webhooks(ConfigReader w) {

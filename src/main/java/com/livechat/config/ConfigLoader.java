@@ -46,7 +46,12 @@ public final class ConfigLoader {
           new EnvKey("voice.twilio.allowPrivateApiBaseUrl", ConfigLoader::parseBoolean)),
       Map.entry("LIVECHAT_WEBHOOKS_ALLOW_PRIVATE_TARGETS",
           new EnvKey("webhooks.allowPrivateTargets", ConfigLoader::parseBoolean)),
-      Map.entry("LIVECHAT_SECRETS_KEY", new EnvKey("secrets.key", v -> v)));
+      Map.entry("LIVECHAT_SECRETS_KEY", new EnvKey("secrets.key", v -> v)),
+      Map.entry("LIVECHAT_BRIDGE_ENABLED", new EnvKey("bridge.enabled", ConfigLoader::parseBoolean)),
+      Map.entry("LIVECHAT_BRIDGE_HOST", new EnvKey("bridge.host", v -> v)),
+      Map.entry("LIVECHAT_BRIDGE_PORT", new EnvKey("bridge.port", ConfigLoader::parsePort)),
+      // a JSON array of {"key", "serve", "tenants"}: keys stay out of config files
+      Map.entry("LIVECHAT_BRIDGE_KEYS", new EnvKey("bridge.keys", ConfigLoader::parseJsonArray)));
 
   private ConfigLoader() {}
 
@@ -128,6 +133,15 @@ public final class ConfigLoader {
       return false;
     }
     throw new IllegalArgumentException("expected true or false, got " + value);
+  }
+
+  private static Object parseJsonArray(String value) {
+    try {
+      return new JsonArray(value);
+    } catch (RuntimeException e) {
+      // the value holds keys: never in the message
+      throw new IllegalArgumentException("is not a JSON array of {\"key\", \"serve\", \"tenants\"} objects");
+    }
   }
 
   private static Object parseList(String value) {

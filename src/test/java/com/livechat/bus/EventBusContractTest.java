@@ -41,7 +41,8 @@ import org.junit.jupiter.api.TestInstance;
 class EventBusContractTest {
 
   private static final Path DOC = Path.of("docs/EVENTBUS.md");
-  private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\| (\\w+) \\| (\\w+) \\|", Pattern.MULTILINE);
+  private static final Pattern ROW = Pattern.compile("^\\| `([^`]+)` \\| (\\w+) \\| (\\w+) \\| (\\w+) \\|",
+      Pattern.MULTILINE);
   private static final Pattern EXAMPLE = Pattern.compile("<!-- ([\\w. ]+) -->\\s*```json\\s*(.*?)```", Pattern.DOTALL);
 
   private LiveChatServer server;
@@ -73,7 +74,8 @@ class EventBusContractTest {
     while (row.find()) {
       documented.add(new Addresses.Contract(row.group(1),
           Addresses.Scope.valueOf(row.group(2).toUpperCase(Locale.ROOT)),
-          Addresses.Style.valueOf(row.group(3).toUpperCase(Locale.ROOT))));
+          Addresses.Style.valueOf(row.group(3).toUpperCase(Locale.ROOT)),
+          Addresses.Bridged.valueOf(row.group(4).toUpperCase(Locale.ROOT))));
     }
     assertThat(documented).containsExactlyInAnyOrderElementsOf(Addresses.CONTRACTS);
 

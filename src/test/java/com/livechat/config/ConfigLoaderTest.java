@@ -142,6 +142,54 @@ class ConfigLoaderTest {
     }
   }
 
+  @Test
+  void theBridgeIsOffByDefaultAndItsKeysComeFromTheEnvironmentAndAreChecked(@TempDir Path dir) throws Exception {
+    AppConfig defaults = ConfigLoader.load(Map.of());
+    assertThat(defaults.bridge().enabled()).isFalse();
+    assertThat(defaults.bridge().host()).isEqualTo("127.0.0.1");
+    assertThat(defaults.bridge().tls()).isFalse();
+
+    String key = "k-0123456789-0123456789-abc";
+    AppConfig on = ConfigLoader.load(Map.of("LIVECHAT_BRIDGE_ENABLED", "true", "LIVECHAT_BRIDGE_PORT", "7100",
+        "LIVECHAT_BRIDGE_HOST", "10.0.0.5", "LIVECHAT_BRIDGE_KEYS",
+        "[{\"key\": \"" + key + "\", \"serve\": [\"ai.provider.mine\"], \"tenants\": [\"tnt-1\"]}]"));
+    assertThat(on.bridge().enabled()).isTrue();
+    assertThat(on.bridge().port()).isEqualTo(7100);
+    assertThat(on.bridge().host()).isEqualTo("10.0.0.5");
+    assertThat(on.bridge().keys()).hasSize(1);
+    assertThat(on.bridge().keys().get(0).serve()).containsExactly("ai.provider.mine");
+    assertThat(on.bridge().keys().get(0).tenants()).containsExactly("tnt-1");
+    // a key never shows in the configuration's text (the start-up summary, errors)
+    assertThat(on.bridge().toString()).doesNotContain(key);
+    assertThat(on.bridge().keys().get(0).toString()).doesNotContain(key);
+
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIVECHAT_BRIDGE_KEYS", "[{\"key\": " + key)))
+        .hasMessageContaining("LIVECHAT_BRIDGE_KEYS").hasMessageNotContaining(key);
+    String[][] bad = {
+        {"{\"bridge\": {\"keys\": [{\"key\": \"short\"}]}}", "24 characters"},
+        {"{\"bridge\": {\"keys\": [{\"key\": \"" + key + "\", \"serve\": [\"chat.reply\"]}]}}", "ai.provider.<name>"},
+        {"{\"bridge\": {\"keys\": [{\"key\": \"" + key + "\"}, {\"key\": \"" + key + "\"}]}}", "another entry"},
+        {"{\"bridge\": {\"enabled\": true}}", "bridge.keys"},
+        {"{\"bridge\": {\"tls\": {\"certPath\": \"/a.pem\"}}}", "bridge.tls"},
+    };
+    for (String[] c : bad) {
+      assertThatThrownBy(() -> load(dir, c[0])).as(c[0]).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(c[1]);
+    }
+  }
+
+  @Test
+  void aBusProviderNeedsNoUrlAndIsServedAtItsAddress(@TempDir Path dir) throws Exception {
+    AppConfig config = load(dir, "{\"ai\": {\"providers\": [{\"name\": \"mine\", \"type\": \"bus\"}, "
+        + "{\"name\": \"cloud\", \"baseUrl\": \"http://127.0.0.1:9/v1\", \"model\": \"m\"}]}}");
+    assertThat(config.ai().providers().get(0).bus()).isTrue();
+    assertThat(config.ai().providers().get(0).busAddress()).isEqualTo("ai.provider.mine");
+    assertThat(config.ai().providers().get(0).model()).isEqualTo("mine");
+    assertThat(config.ai().providers().get(1).bus()).isFalse();
+    assertThatThrownBy(() -> load(dir, "{\"ai\": {\"providers\": [{\"name\": \"x\", \"type\": \"grpc\"}]}}"))
+        .hasMessageContaining("type");
+  }
+
   private static AppConfig load(Path dir, String json) throws Exception {
     Path file = Files.createTempFile(dir, "config", ".json");
     Files.writeString(file, json);

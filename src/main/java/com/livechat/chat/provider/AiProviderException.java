@@ -27,6 +27,11 @@ public class AiProviderException extends RuntimeException {
     FIRST_TOKEN_TIMEOUT,
     /** The connection could not be made or broke. */
     UNREACHABLE,
+    /**
+     * Nobody serves a bus provider's address (no worker is connected): the next provider answers at
+     * once. Not retried and not counted by the breaker, so a worker that connects is asked at once.
+     */
+    NO_WORKER,
     /** A 2xx whose body is not a usable completion. */
     BAD_RESPONSE,
     /** Any other 4xx: this request was wrong, the provider is fine. */

@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * conversation continued until the model says something, as the protocol wants.
  *
  * <p>A streaming provider (the default) is asked for Server-Sent Events and passes the text to the
- * turn's {@link ReplyStream} as it is written (see {@link StreamedAttempt}). Before its first token
+ * turn's {@link ReplyStream} as it is written (see {@link StreamedAttempt}, {@link BusAttempt}). Before its first token
  * a provider that fails hands over to the next one, and one that sends nothing within {@code
  * firstTokenTimeoutMs} is not retried. After text went out nothing is retried or handed over: a
  * broken stream ends the reply with what was said ({@link AiReply#interrupted()}), and still counts
@@ -78,7 +78,7 @@ public final class OpenAiProvider implements AiProvider {
 
   /** Failures that say nothing about the provider's health; see {@link #countsAgainstBreaker}. */
   private static final Set<Reason> NOT_THE_PROVIDERS_FAULT =
-      EnumSet.of(Reason.REFUSED, Reason.BUSY, Reason.CLOSED, Reason.CANCELLED);
+      EnumSet.of(Reason.REFUSED, Reason.BUSY, Reason.CLOSED, Reason.CANCELLED, Reason.NO_WORKER);
 
   private final Vertx vertx;
   private final OpenAiSettings settings;
@@ -86,11 +86,21 @@ public final class OpenAiProvider implements AiProvider {
   private final HttpClientAgent http;
   private final WebClient client;
   private final CircuitBreaker breaker;
+  private final BusStreams streams;
   private volatile boolean closed;
 
   public OpenAiProvider(Vertx vertx, OpenAiSettings settings) {
+    this(vertx, settings, null);
+  }
+
+  /**
+   * @param streams where a bus provider's streamed chunks come in on this node; null: a bus provider
+   *     asks for whole answers
+   */
+  public OpenAiProvider(Vertx vertx, OpenAiSettings settings, BusStreams streams) {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.settings = Objects.requireNonNull(settings, "settings");
+    this.streams = streams;
     this.http =
         vertx.createHttpClient(
             clientOptions(settings),
@@ -176,7 +186,7 @@ public final class OpenAiProvider implements AiProvider {
     JsonObject body = followUps == 0 ? prompt.body() : prompt.withMessages(messages);
     return exchange(turn, body, body.getString("model"), 0).transform(outcome -> {
       if (outcome.failed()) {
-        if (outcome.cause() instanceof StreamedAttempt.Interrupted cut) {
+        if (outcome.cause() instanceof ChunkedAttempt.Interrupted cut) {
           LOG.warn("AI provider {}: {}", settings.name(), withoutApiKey(cut).getMessage());
           return Future.succeededFuture(new AiReply(cut.text(), cut.model(), tokensSoFar + cut.tokens(), contact,
               false, prompt.sources(), true));
@@ -218,11 +228,11 @@ public final class OpenAiProvider implements AiProvider {
       return Future.failedFuture(new AiProviderException(Reason.NO_TIME, "no time left in the turn for the AI provider"));
     }
     long attemptMs = Math.min(settings.timeoutMs(), leftMs);
-    return breaker.<Completion>execute(() -> settings.stream()
+    return breaker.<Completion>execute(() -> settings.stream() && (!settings.bus() || streams != null)
         ? streamed(turn, body, model, attemptMs)
         : whole(turn, body, model, attemptMs)).recover(failure -> {
       AiProviderException known = classify(failure, attemptMs);
-      if (known instanceof StreamedAttempt.Interrupted || retry >= settings.maxRetries()
+      if (known instanceof ChunkedAttempt.Interrupted || retry >= settings.maxRetries()
           || !isRetryable(known.reason())) {
         return Future.failedFuture(known);
       }
@@ -253,6 +263,10 @@ public final class OpenAiProvider implements AiProvider {
   }
 
   private Future<Completion> streamed(Turn turn, JsonObject body, String model, long attemptMs) {
+    if (settings.bus()) {
+      return new BusAttempt(vertx, turn.context(), settings.busAddress(), streams, ChatCompletionsJson.streaming(body),
+          model, turn.stream(), attemptMs, settings).start();
+    }
     RequestOptions options = new RequestOptions()
         .setMethod(HttpMethod.POST)
         .setAbsoluteURI(settings.chatCompletionsUrl())
@@ -290,6 +304,9 @@ public final class OpenAiProvider implements AiProvider {
   }
 
   private Future<Completion> post(JsonObject body, String model, long attemptMs) {
+    if (settings.bus()) {
+      return BusAttempt.whole(vertx, settings.busAddress(), body, model, attemptMs);
+    }
     try {
       // The request's timeout bounds the wait for a pooled connection and each silence of the
       // exchange, and aborts it (freeing the connection); the future's timeout bounds the whole.
@@ -357,7 +374,7 @@ public final class OpenAiProvider implements AiProvider {
     if (!outcome.failed()) {
       return false;
     }
-    if (outcome.cause() instanceof StreamedAttempt.Interrupted cut) {
+    if (outcome.cause() instanceof ChunkedAttempt.Interrupted cut) {
       return cut.providerFault();
     }
     return !(outcome.cause() instanceof AiProviderException known) || !NOT_THE_PROVIDERS_FAULT.contains(known.reason());

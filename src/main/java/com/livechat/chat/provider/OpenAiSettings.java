@@ -80,6 +80,23 @@ public record OpenAiSettings(
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
 
+  /**
+   * A bus provider's baseUrl: {@code bus:ai.provider.<name>}, the event-bus address its workers
+   * serve (docs/EVENTBUS.md); its requests go over the event bus, not HTTP.
+   */
+  static final String BUS_SCHEME = "bus:";
+  private static final Pattern BUS_ADDRESS = Pattern.compile("ai\\.provider\\.[A-Za-z0-9_.-]{1,64}");
+
+  /** Whether this provider is served over the event bus (a worker on the TCP bridge), not HTTP. */
+  public boolean bus() {
+    return baseUrl.startsWith(BUS_SCHEME);
+  }
+
+  /** A bus provider's address, {@code ai.provider.<name>}. */
+  public String busAddress() {
+    return baseUrl.substring(BUS_SCHEME.length());
+  }
+
   public OpenAiSettings {
     if (name == null || !NAME.matcher(name).matches()) {
       throw new IllegalArgumentException("name must be 1-64 characters of [A-Za-z0-9_.-], was " + name);
@@ -130,9 +147,16 @@ public record OpenAiSettings(
    */
   public static OpenAiSettings fromJson(ConfigReader provider, ConfigReader defaults, String defaultName) {
     String name = provider.optionalString("name").orElse(defaultName);
-    String baseUrl = provider.string("baseUrl");
-    String apiKey = provider.optionalString("apiKey").orElse("");
-    String model = provider.string("model");
+    String type = provider.optionalString("type").orElse("http");
+    if (!type.equals("http") && !type.equals("bus")) {
+      throw new IllegalArgumentException(provider.path() + ".type must be \"http\" (an OpenAI-compatible endpoint) "
+          + "or \"bus\" (a worker on the event bus), was " + type);
+    }
+    boolean bus = type.equals("bus");
+    // a bus provider is served at ai.provider.<name>; its model is whatever its worker names
+    String baseUrl = bus ? BUS_SCHEME + "ai.provider." + name : provider.string("baseUrl");
+    String apiKey = bus ? "" : provider.optionalString("apiKey").orElse("");
+    String model = bus ? provider.optionalString("model").orElse(name) : provider.string("model");
     ConfigReader tuning = provider.withDefaults(defaults);
     long timeoutMs = tuning.longNumber("timeoutMs", 1, Long.MAX_VALUE);
     int maxConnections = tuning.integer("maxConnections", 1, Integer.MAX_VALUE);
@@ -208,6 +232,13 @@ public record OpenAiSettings(
       throw new IllegalArgumentException("baseUrl is required");
     }
     String trimmed = url.trim();
+    if (trimmed.startsWith(BUS_SCHEME)) {
+      if (!BUS_ADDRESS.matcher(trimmed.substring(BUS_SCHEME.length())).matches()) {
+        throw new IllegalArgumentException("a bus provider's address must be ai.provider.<name>, was "
+            + trimmed.substring(BUS_SCHEME.length()));
+      }
+      return trimmed;
+    }
     try {
       URI uri = new URI(trimmed);
       boolean http = "http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme());
