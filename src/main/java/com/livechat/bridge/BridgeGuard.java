@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  *   <li>the header is taken out of the frame, so the key goes no further than here;
  *   <li>the key must allow what the frame asks: {@code register}/{@code unregister} on an {@code
  *       ai.provider.<name>} address of its {@code serve} list, or on {@code bridge.events.<tenantId>}
- *       of one of its {@code tenants}; {@code send} to {@code node.ping}, to {@code ai.stream.<nodeId>}
- *       (a key that serves a provider), or as a reply to a message the worker got. Anything else,
+ *       of one of its {@code tenants}; {@code send} to {@code ai.stream.<nodeId>} (a key that serves a
+ *       provider), or as a reply to a message the worker got. Anything else,
  *       internal addresses first of all, gets the bridge's own {@code access_denied} err frame and
  *       does nothing.
  * </ol>

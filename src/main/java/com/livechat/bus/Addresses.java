@@ -123,7 +123,7 @@ public final class Addresses {
       new Contract(CHAT_REPLY, Scope.NODE, Style.REQUEST),
       new Contract(TENANT_CHANGED, Scope.CLUSTER, Style.PUBLISH),
       new Contract(ASSISTANT_CHANGED, Scope.CLUSTER, Style.PUBLISH),
-      new Contract(NODE_PING, Scope.CLUSTER, Style.REQUEST, Bridged.IN),
+      new Contract(NODE_PING, Scope.CLUSTER, Style.REQUEST),
       new Contract(tenantEvents("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
       new Contract(tenantLive("<tenantId>"), Scope.CLUSTER, Style.PUBLISH),
       new Contract(CHAT_CANCEL, Scope.CLUSTER, Style.PUBLISH),
