@@ -30,8 +30,8 @@ public final class AccountRoutes implements RouteGroup {
 
   @Override
   public void mount(Router router) {
-    router.post("/api/auth/signup").handler(body).handler(ctx -> Responses.reply(ctx, 201, this::signup));
-    router.post("/api/auth/login").handler(body).handler(ctx -> Responses.reply(ctx, 200, this::login));
+    router.post("/api/auth/signup").handler(body).handler(Responses::noStore).handler(ctx -> Responses.reply(ctx, 201, this::signup));
+    router.post("/api/auth/login").handler(body).handler(Responses::noStore).handler(ctx -> Responses.reply(ctx, 200, this::login));
   }
 
   private Future<JsonObject> signup(RoutingContext ctx) {

@@ -90,8 +90,12 @@ public final class AppError extends RuntimeException {
     return of(Kind.CONFLICT, code, message);
   }
 
+  /** How long a client is asked to wait after a 503 that names no time of its own (Retry-After). */
+  public static final long UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+  /** Unavailable for now: a 503 with {@code Retry-After: 5}. */
   public static AppError unavailable(String code, String message) {
-    return of(Kind.UNAVAILABLE, code, message);
+    return new AppError(Kind.UNAVAILABLE, code, message, UNAVAILABLE_RETRY_AFTER_SECONDS);
   }
 
   public static AppError internal() {

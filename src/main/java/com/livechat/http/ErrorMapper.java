@@ -64,6 +64,9 @@ public final class ErrorMapper {
     response.setStatusCode(status(error.kind())).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
     if (error.retryAfterSeconds() != null) {
       response.putHeader("Retry-After", String.valueOf(error.retryAfterSeconds()));
+    } else if (error.kind() == Kind.UNAVAILABLE) {
+      // every 503 says when to come back, also one that crossed the bus without a time
+      response.putHeader("Retry-After", String.valueOf(AppError.UNAVAILABLE_RETRY_AFTER_SECONDS));
     }
     response.end(Buffer.buffer(body.encode()));
   }

@@ -14,6 +14,10 @@ import java.util.function.Function;
 /** Routes every HTTP request; one instance per core, all sharing the listening port. */
 public final class HttpVerticle extends VerticleBase {
 
+  private static final CharSequence NOSNIFF_HEADER = io.vertx.core.http.HttpHeaders.createOptimized(
+      "X-Content-Type-Options");
+  private static final CharSequence NOSNIFF = io.vertx.core.http.HttpHeaders.createOptimized("nosniff");
+
   private final AppConfig.Http http;
   private final Function<BodyHandler, List<RouteGroup>> routeGroups;
   private final AtomicInteger actualPort;
@@ -55,6 +59,8 @@ public final class HttpVerticle extends VerticleBase {
             // otherwise carry (about 4.7 KB per idle dashboard socket) is not needed
             .setStrictThreadMode(true))
         .requestHandler(request -> {
+          // no answer is ever sniffed into another type than the one it says
+          request.response().putHeader(NOSNIFF_HEADER, NOSNIFF);
           for (DirectRoute route : direct) {
             if (route.serveDirectly(request)) {
               return;

@@ -13,6 +13,17 @@ import java.util.function.Function;
 public final class Responses {
 
   public static final CharSequence APPLICATION_JSON = HttpHeaders.createOptimized("application/json");
+  private static final CharSequence NO_STORE = HttpHeaders.createOptimized("no-store");
+
+  /**
+   * A route handler for answers that carry a token or a secret (sign-up, login, a rotation, a new
+   * webhook's secret, a visitor token): {@code Cache-Control: no-store}, so that no cache, proxy
+   * or browser history keeps them.
+   */
+  public static void noStore(RoutingContext ctx) {
+    ctx.response().putHeader(HttpHeaders.CACHE_CONTROL, NO_STORE);
+    ctx.next();
+  }
 
   private Responses() {}
 

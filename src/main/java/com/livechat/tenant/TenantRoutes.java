@@ -38,7 +38,7 @@ public final class TenantRoutes implements RouteGroup {
     router.get("/api/tenant").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::get));
     router.put("/api/tenant/config").handler(body).handler(auth)
         .handler(ctx -> Responses.reply(ctx, 200, this::putConfig));
-    router.post("/api/tenant/widget-token/rotate").handler(body).handler(auth)
+    router.post("/api/tenant/widget-token/rotate").handler(body).handler(auth).handler(Responses::noStore)
         .handler(ctx -> Responses.reply(ctx, 200, this::rotateWidgetToken));
     router.get("/api/tenant/telephony").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::getTelephony));
     router.put("/api/tenant/telephony").handler(body).handler(auth)

@@ -34,11 +34,11 @@ public final class WebhookRoutes implements RouteGroup {
   @Override
   public void mount(Router router) {
     router.get("/api/webhooks").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::list));
-    router.post("/api/webhooks").handler(body).handler(auth).handler(ctx -> Responses.reply(ctx, 201, this::create));
+    router.post("/api/webhooks").handler(body).handler(auth).handler(Responses::noStore).handler(ctx -> Responses.reply(ctx, 201, this::create));
     router.get("/api/webhooks/:id").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::get));
     router.patch("/api/webhooks/:id").handler(body).handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::patch));
     router.delete("/api/webhooks/:id").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::delete));
-    router.post("/api/webhooks/:id/rotate-secret").handler(body).handler(auth)
+    router.post("/api/webhooks/:id/rotate-secret").handler(body).handler(auth).handler(Responses::noStore)
         .handler(ctx -> Responses.reply(ctx, 200, this::rotate));
     router.post("/api/webhooks/:id/test").handler(body).handler(auth).handler(ctx -> Responses.reply(ctx, 202, this::test));
     router.get("/api/webhooks/:id/deliveries").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::deliveries));

@@ -118,7 +118,7 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
     router.post(BASE + "/voice/start").handler(body).handler(this::guard).handler(this::voiceStart);
     router.get(BASE + "/assistant").handler(this::guard).handler(ctx -> Responses.reply(ctx, 200, this::assistant));
     router.get(BASE + "/messages").handler(this::guard).handler(ctx -> Responses.reply(ctx, 200, this::messages));
-    router.post(BASE + "/visitor-tokens").handler(body).handler(this::guard)
+    router.post(BASE + "/visitor-tokens").handler(body).handler(this::guard).handler(Responses::noStore)
         .handler(ctx -> Responses.reply(ctx, 200, this::mintVisitorToken));
   }
 

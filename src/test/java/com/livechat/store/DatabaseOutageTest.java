@@ -35,9 +35,11 @@ class DatabaseOutageTest {
           .put("message", "Hello?"), "Authorization", token);
       assertThat(chat.status()).as(chat.text()).isEqualTo(503);
       assertThat(chat.errorCode()).isEqualTo("service_unavailable");
+      assertThat(chat.header("Retry-After")).isEqualTo("5");
       Api.Response tenant = api.get("/api/tenant", "Authorization", jwt);
       assertThat(tenant.status()).as(tenant.text()).isEqualTo(503);
       assertThat(tenant.errorCode()).isEqualTo("service_unavailable");
+      assertThat(tenant.header("Retry-After")).isEqualTo("5");
       Api.Response track = api.post("/api/widgets/" + widget + "/track", new JsonObject().put("sessionId", "s")
           .put("event", "widget_opened"), "Authorization", token);
       assertThat(track.status()).as(track.text()).isEqualTo(503);
