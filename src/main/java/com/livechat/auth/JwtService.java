@@ -49,7 +49,11 @@ public final class JwtService {
   }
 
   public Future<User> authenticate(String token) {
-    return auth.authenticate(new TokenCredentials(token));
+    try {
+      return auth.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(AppError.unauthorized("unauthorized", "Missing, invalid or expired token."));
+    }
   }
 
   /**
@@ -69,14 +73,22 @@ public final class JwtService {
       verified.remove(token);
       return Future.failedFuture(invalid);
     }
-    return auth.authenticate(new TokenCredentials(token))
+    Future<User> authenticated;
+    try {
+      authenticated = auth.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // a well-signed token whose claims are of the wrong types (an "exp" that is a string) makes
+      // the JWT provider throw instead of failing
+      return Future.failedFuture(invalid);
+    }
+    return authenticated
         .recover(err -> Future.failedFuture(invalid))
         .compose(user -> {
           JsonObject claims = user.principal();
           Object exp = user.attributes().getValue("exp", claims.getValue("exp"));
-          String sub = claims.getString("sub");
-          String tenantId = claims.getString("tenantId");
-          String role = claims.getString("role");
+          String sub = claims.getValue("sub") instanceof String text ? text : null;
+          String tenantId = claims.getValue("tenantId") instanceof String text ? text : null;
+          String role = claims.getValue("role") instanceof String text ? text : null;
           // a visitor token (VisitorTokens: an audience and a type of its own) is never a dashboard token
           if (!(exp instanceof Number expiry) || sub == null || tenantId == null || role == null
               || !Principal.ROLES.contains(role) || claims.containsKey("aud") || claims.containsKey("typ")) {

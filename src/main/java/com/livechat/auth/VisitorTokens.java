@@ -85,7 +85,14 @@ public final class VisitorTokens {
       verified.remove(token);
       return Future.failedFuture(invalid());
     }
-    return auth.authenticate(new TokenCredentials(token.substring(PREFIX.length())))
+    Future<io.vertx.ext.auth.User> authenticated;
+    try {
+      authenticated = auth.authenticate(new TokenCredentials(token.substring(PREFIX.length())));
+    } catch (RuntimeException e) {
+      // well signed, claims of the wrong types: the JWT provider throws instead of failing
+      return Future.failedFuture(invalid());
+    }
+    return authenticated
         .recover(err -> Future.failedFuture(invalid()))
         .compose(user -> {
           JsonObject claims = user.principal();

@@ -36,7 +36,11 @@ public final class AppError extends RuntimeException {
     UPGRADE_REQUIRED,
     TOO_MANY,
     INTERNAL,
-    UNAVAILABLE;
+    UNAVAILABLE,
+    /** The request line was longer than the server reads (414). */
+    URI_TOO_LONG,
+    /** The request's headers were larger than the server reads (431). */
+    HEADERS_TOO_LARGE;
 
     /** The kind's name on the wire: lower case ("not_found"). */
     public String wireName() {

@@ -26,6 +26,8 @@ public final class ErrorMapper {
       case TOO_MANY -> 429;
       case INTERNAL -> 500;
       case UNAVAILABLE -> 503;
+      case URI_TOO_LONG -> 414;
+      case HEADERS_TOO_LARGE -> 431;
     };
   }
 

@@ -34,6 +34,26 @@ public final class HttpVerticle extends VerticleBase {
     this.actualPort = actualPort;
   }
 
+  /**
+   * A request the HTTP codec could not read: 414 for a request line over the limit, 431 for
+   * headers over it, else 400; in the JSON error shape, and the connection closed after it (what
+   * follows on it cannot be trusted).
+   */
+  private static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    Throwable cause = request.decoderResult().cause();
+    AppError error;
+    if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
+      error = AppError.of(AppError.Kind.URI_TOO_LONG, "uri_too_long", "The request line is too long.");
+    } else if (cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException) {
+      error = AppError.of(AppError.Kind.HEADERS_TOO_LARGE, "headers_too_large", "The request headers are too large.");
+    } else {
+      error = AppError.invalid("bad_request", "The request is malformed.");
+    }
+    // Connection: close makes the server close the connection once the answer is out
+    request.response().putHeader(NOSNIFF_HEADER, NOSNIFF).putHeader("Connection", "close");
+    ErrorMapper.respond(request.response(), error);
+  }
+
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
@@ -61,6 +81,11 @@ public final class HttpVerticle extends VerticleBase {
         .requestHandler(request -> {
           // no answer is ever sniffed into another type than the one it says
           request.response().putHeader(NOSNIFF_HEADER, NOSNIFF);
+          AppError badUri = RequestUris.check(request.uri());
+          if (badUri != null) {
+            ErrorMapper.respond(request.response(), badUri);
+            return;
+          }
           for (DirectRoute route : direct) {
             if (route.serveDirectly(request)) {
               return;
@@ -68,6 +93,8 @@ public final class HttpVerticle extends VerticleBase {
           }
           router.handle(request);
         })
+        // a request line or headers the HTTP codec refused (too long, malformed): the one error shape
+        .invalidRequestHandler(HttpVerticle::invalidRequest)
         .listen()
         .onSuccess(server -> actualPort.set(server.actualPort()));
   }

@@ -1,0 +1,125 @@
+package com.livechat.http;
+
+import static com.livechat.support.Api.bearer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.livechat.LiveChatServer;
+import com.livechat.support.Api;
+import com.livechat.support.TestServer;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * Input that used to reach a 500 or an answer without the JSON error shape: NUL and bad escapes in
+ * the path or the query, a well-signed JWT with claims of the wrong type, and requests the HTTP
+ * codec refuses (too long a line, too large headers, a malformed request line).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BadInputTest {
+
+  private LiveChatServer server;
+  private Api api;
+  private String jwt;
+
+  @BeforeAll
+  void start() {
+    server = TestServer.start();
+    api = new Api(server.port());
+    jwt = api.signup("bad-input-" + System.nanoTime() + "@example.com").getString("token");
+  }
+
+  @AfterAll
+  void stop() {
+    server.close();
+  }
+
+  private static void assertJsonError(int status, String body, int expectedStatus, String code) {
+    assertThat(status).as(body).isEqualTo(expectedStatus);
+    JsonObject error = new JsonObject(body);
+    assertThat(error.getBoolean("success")).isFalse();
+    assertThat(error.getJsonObject("error").getString("code")).isEqualTo(code);
+  }
+
+  @Test
+  void nulAndBadEscapesInThePathOrTheQueryAreA400() throws Exception {
+    String[] uris = {
+        "/api/conversations/conv-%00abc",
+        "/api/conversations/conv-abc%00/messages",
+        "/api/conversations/%ZZ",
+        "/api/conversations/conv-%4",
+        "/api/conversations?cursor=%ZZ",
+        "/api/conversations?status=%00",
+        "/api/widgets/tnt-%00/config"};
+    for (String uri : uris) {
+      // sent as they are: an HTTP client library refuses to send most of them
+      String answer = raw("GET " + uri + " HTTP/1.1\r\nHost: x\r\nAuthorization: " + bearer(jwt)
+          + "\r\nConnection: close\r\n\r\n");
+      assertRawJsonError(answer, 400, "invalid_uri");
+    }
+    // an escaped id that is merely unknown is still a 404
+    Api.Response unknown = api.get("/api/conversations/conv-%41bc", "Authorization", bearer(jwt));
+    assertJsonError(unknown.status(), unknown.text(), 404, "conversation_not_found");
+  }
+
+  @Test
+  void aWellSignedJwtWithClaimsOfTheWrongTypeIs401() throws Exception {
+    String secret = "test-secret-of-at-least-32-characters!";
+    String[] payloads = {
+        "{\"sub\":\"usr-1\",\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":\"tomorrow\",\"iat\":1}",
+        "{\"sub\":7,\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":4102444800,\"iat\":1}",
+        "{\"sub\":\"usr-1\",\"tenantId\":[1],\"role\":{},\"exp\":4102444800,\"iat\":\"x\"}"};
+    for (String payload : payloads) {
+      Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+      String unsigned = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+          + "." + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      String token = unsigned + "." + b64.encodeToString(mac.doFinal(unsigned.getBytes(StandardCharsets.UTF_8)));
+      Api.Response r = api.get("/api/tenant", "Authorization", bearer(token));
+      assertJsonError(r.status(), r.text(), 401, "unauthorized");
+    }
+  }
+
+  /** Sends raw bytes and reads the whole answer (the server closes the connection after it). */
+  private String raw(String request) throws Exception {
+    try (Socket socket = new Socket("127.0.0.1", server.port())) {
+      socket.setSoTimeout(10_000);
+      OutputStream out = socket.getOutputStream();
+      out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      ByteArrayOutputStream answer = new ByteArrayOutputStream();
+      in.transferTo(answer);
+      return answer.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  private static void assertRawJsonError(String answer, int status, String code) {
+    // (a request line the codec could not read has no version: the answer is HTTP/1.0)
+    assertThat(answer).as(answer).matches("(?s)HTTP/1\\.[01] " + status + " .*");
+    assertThat(answer.toLowerCase()).contains("content-type: application/json");
+    String body = answer.substring(answer.indexOf("\r\n\r\n") + 4);
+    assertJsonError(status, body, status, code);
+  }
+
+  @Test
+  void requestsTheHttpCodecRefusesGetTheJsonErrorShape() throws Exception {
+    assertRawJsonError(raw("GET /api/tenant?x=" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"), 414,
+        "uri_too_long");
+    assertRawJsonError(raw("GET /api/tenant HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n"), 431,
+        "headers_too_large");
+    assertRawJsonError(raw("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n"), 400,
+        "bad_request");
+  }
+}
