@@ -38,6 +38,11 @@ final class AssistantInput {
 
   private AssistantInput() {}
 
+  /** Refuses a field that no assistant has (PATCH checks its body before merging it). */
+  static void checkFields(JsonObject body) {
+    Bodies.onlyFields(body, FIELDS, "invalid_field", "", "id");
+  }
+
   static Assistant parse(JsonObject body, String tenantId, String assistantId) {
     // "id" is accepted and ignored, so that a client may send back what GET gave it
     Bodies.onlyFields(body, FIELDS, "invalid_field", "", "id");

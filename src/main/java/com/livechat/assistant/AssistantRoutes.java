@@ -32,6 +32,7 @@ public final class AssistantRoutes implements RouteGroup {
     router.post("/api/assistants").handler(body).handler(auth).handler(ctx -> Responses.reply(ctx, 201, this::create));
     router.get("/api/assistants/:id").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::get));
     router.put("/api/assistants/:id").handler(body).handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::replace));
+    router.patch("/api/assistants/:id").handler(body).handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::patch));
     router.delete("/api/assistants/:id").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::delete));
   }
 
@@ -58,6 +59,19 @@ public final class AssistantRoutes implements RouteGroup {
     principal.requireManager();
     Assistant assistant = AssistantInput.parse(Bodies.object(ctx), principal.tenantId(), ctx.pathParam("id"));
     return assistants.replace(assistant).map(AssistantRoutes::body);
+  }
+
+  /** Only the fields sent change; the rest stays as it is (RFC 7396 merge), checked as a whole PUT body. */
+  private Future<JsonObject> patch(RoutingContext ctx) {
+    Principal principal = DashboardAuth.principal(ctx);
+    principal.requireManager();
+    JsonObject patch = Bodies.object(ctx);
+    String id = ctx.pathParam("id");
+    AssistantInput.checkFields(patch);
+    return assistants.find(principal.tenantId(), id)
+        .map(current -> AssistantInput.parse(Bodies.mergePatch(current.toJson(), patch), principal.tenantId(), id))
+        .compose(assistants::replace)
+        .map(AssistantRoutes::body);
   }
 
   private Future<JsonObject> delete(RoutingContext ctx) {

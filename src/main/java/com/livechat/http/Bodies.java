@@ -51,6 +51,26 @@ public final class Bodies {
   }
 
   /** {@link #onlyFields} for a request body's top level: code {@code invalid_field}. */
+  /**
+   * A JSON Merge Patch (RFC 7396) of {@code target} by {@code patch}, as a new object: a field of
+   * the patch replaces the target's, an object merges into the target's object field by field, and
+   * null removes the field (its default then applies).
+   */
+  public static JsonObject mergePatch(JsonObject target, JsonObject patch) {
+    JsonObject merged = target.copy();
+    for (String field : patch.fieldNames()) {
+      Object value = patch.getValue(field);
+      if (value == null) {
+        merged.remove(field);
+      } else if (value instanceof JsonObject nested && merged.getValue(field) instanceof JsonObject current) {
+        merged.put(field, mergePatch(current, nested));
+      } else {
+        merged.put(field, value instanceof JsonObject nested ? mergePatch(new JsonObject(), nested) : value);
+      }
+    }
+    return merged;
+  }
+
   public static void onlyFields(JsonObject body, List<String> allowed) {
     onlyFields(body, allowed, "invalid_field", "");
   }

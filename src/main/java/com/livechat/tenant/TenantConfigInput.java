@@ -67,6 +67,28 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
         requireVisitorToken(body.getValue("requireVisitorToken")), searchLanguage(body.getValue("searchLanguage")));
   }
 
+  /**
+   * Refuses a config that would unlink the widget's assistant: the widget could no longer answer.
+   * A tenant that has none linked (its assistant was deleted) may leave it so.
+   */
+  TenantConfigInput keepingAnAssistant(JsonObject current) {
+    if (assistantId == null && current.getValue("assistantId") != null) {
+      throw AppError.invalid("assistant_required", "assistantId is required: without it the widget would have "
+          + "no assistant to answer its visitors. Send the id of one of your assistants (GET /api/assistants), "
+          + "or use PATCH /api/tenant/config to change only the fields you send.");
+    }
+    return this;
+  }
+
+  /**
+   * PATCH: the fields sent (a JSON Merge Patch: nested objects merge, null removes) over the config
+   * as it is; the result is checked as a whole PUT body would be.
+   */
+  static TenantConfigInput patch(JsonObject current, JsonObject patch) {
+    Bodies.onlyFields(patch, FIELDS);
+    return parse(Bodies.mergePatch(current, patch));
+  }
+
   /** The config as PUT takes it and GET /api/tenant shows it; searchLanguage only when it was given. */
   JsonObject toJson() {
     JsonObject json = widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins))

@@ -38,6 +38,8 @@ public final class TenantRoutes implements RouteGroup {
     router.get("/api/tenant").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::get));
     router.put("/api/tenant/config").handler(body).handler(auth)
         .handler(ctx -> Responses.reply(ctx, 200, this::putConfig));
+    router.patch("/api/tenant/config").handler(body).handler(auth)
+        .handler(ctx -> Responses.reply(ctx, 200, this::patchConfig));
     router.post("/api/tenant/widget-token/rotate").handler(body).handler(auth).handler(Responses::noStore)
         .handler(ctx -> Responses.reply(ctx, 200, this::rotateWidgetToken));
     router.get("/api/tenant/telephony").handler(auth).handler(ctx -> Responses.reply(ctx, 200, this::getTelephony));
@@ -56,7 +58,20 @@ public final class TenantRoutes implements RouteGroup {
     Principal principal = DashboardAuth.principal(ctx);
     principal.requireManager();
     TenantConfigInput input = TenantConfigInput.parse(Bodies.object(ctx));
-    return settings.updateConfig(principal.tenantId(), input).map(saved -> new JsonObject().put("config", saved.toJson()));
+    return settings.find(principal.tenantId())
+        .compose(current -> settings.updateConfig(principal.tenantId(), input.keepingAnAssistant(current.configJson())))
+        .map(saved -> new JsonObject().put("config", saved.toJson()));
+  }
+
+  /** Only the fields sent change; the rest stays as it is (RFC 7396 merge). */
+  private Future<JsonObject> patchConfig(RoutingContext ctx) {
+    Principal principal = DashboardAuth.principal(ctx);
+    principal.requireManager();
+    JsonObject patch = Bodies.object(ctx);
+    return settings.find(principal.tenantId())
+        .compose(current -> settings.updateConfig(principal.tenantId(),
+            TenantConfigInput.patch(current.configJson(), patch).keepingAnAssistant(current.configJson())))
+        .map(saved -> new JsonObject().put("config", saved.toJson()));
   }
 
   /** The old tokens keep working for graceSeconds (0 = revoked now); the new one is shown once. */

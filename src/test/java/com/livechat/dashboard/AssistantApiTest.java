@@ -187,6 +187,37 @@ class AssistantApiTest extends DashboardApiTest {
   }
 
   @Test
+  void aPatchChangesOnlyTheFieldsItSends() {
+    String phone = phone();
+    JsonObject before = created(full(phone));
+    String id = before.getString("id");
+    JsonObject patched = assertSuccess(dashboard.patch("/api/assistants/" + id, tenant.ownerJwt(),
+        new JsonObject().put("name", "Renamed").put("temperature", 1.5)), 200).getJsonObject("assistant");
+    JsonObject expected = before.copy().put("name", "Renamed").put("temperature", 1.5);
+    assertThat(patched).isEqualTo(expected);
+    assertThat(patched.getString("instructions")).isEqualTo("Qualify leads politely.");
+    assertThat(patched.getString("greeting")).isEqualTo("Hello there!");
+    assertThat(dashboard.get("/api/assistants/" + id, tenant.ownerJwt()).json().getJsonObject("assistant"))
+        .isEqualTo(expected);
+    // a nested object merges; null takes a field back to its default
+    JsonObject voice = assertSuccess(dashboard.patch("/api/assistants/" + id, tenant.ownerJwt(),
+        new JsonObject().put("voice", new JsonObject().put("language", "fr-FR")).putNull("transferNumber")), 200)
+        .getJsonObject("assistant");
+    assertThat(voice.getJsonObject("voice")).isEqualTo(new JsonObject().put("language", "fr-FR")
+        .put("ttsVoice", "Polly.Joanna-Neural"));
+    assertThat(voice.getValue("transferNumber")).isNull();
+    assertThat(voice.getJsonArray("phoneNumbers")).containsExactly(phone);
+    // refused as PUT refuses, and another tenant's assistant is not found
+    assertError(dashboard.patch("/api/assistants/" + id, tenant.ownerJwt(), new JsonObject().put("nmae", "x")), 400,
+        "invalid_field");
+    assertError(dashboard.patch("/api/assistants/" + id, tenant.ownerJwt(), new JsonObject().put("name", "")), 400,
+        "invalid_name");
+    Dashboard.Tenant other = dashboard.signup();
+    assertThat(dashboard.patch("/api/assistants/" + id, other.ownerJwt(), new JsonObject().put("name", "Mine"))
+        .status()).isEqualTo(404);
+  }
+
+  @Test
   void deleteRemovesTheAssistant() {
     String id = created(new JsonObject().put("name", "Temp")).getString("id");
     JsonObject body = assertSuccess(dashboard.delete("/api/assistants/" + id, tenant.ownerJwt()), 200);

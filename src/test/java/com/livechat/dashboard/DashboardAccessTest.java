@@ -59,7 +59,8 @@ class DashboardAccessTest {
         new Call("GET", "/api/users", null),
         new Call("POST", "/api/users", new JsonObject().put("email", Dashboard.uniqueEmail("x"))
             .put("password", Dashboard.PASSWORD).put("role", "agent")),
-        new Call("PUT", "/api/tenant/config", new JsonObject().put("name", "Hijacked")),
+        new Call("PUT", "/api/tenant/config", new JsonObject().put("name", "Hijacked").put("assistantId", assistantId)),
+        new Call("PATCH", "/api/tenant/config", new JsonObject().put("name", "Hijacked again")),
         new Call("POST", "/api/tenant/widget-token/rotate", new JsonObject().put("graceSeconds", 0)),
         new Call("POST", "/api/assistants", new JsonObject().put("name", "Intruder")),
         new Call("POST", "/api/assistants/" + assistantId + "/knowledge",

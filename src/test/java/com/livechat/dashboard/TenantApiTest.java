@@ -99,19 +99,57 @@ class TenantApiTest extends DashboardApiTest {
 
   @Test
   void absentOptionalFieldsTakeTheirDefaults() {
-    JsonObject config = assertSuccess(putConfig(new JsonObject().put("name", "  Minimal  ")), 200)
-        .getJsonObject("config");
+    JsonObject config = assertSuccess(putConfig(new JsonObject().put("name", "  Minimal  ")
+        .put("assistantId", tenant.defaultAssistantId())), 200).getJsonObject("config");
     assertThat(config).isEqualTo(new JsonObject()
         .put("name", "Minimal")
-        .putNull("assistantId")
+        .put("assistantId", tenant.defaultAssistantId())
         .put("widget", new JsonObject().put("primaryColor", "#3B82F6").put("position", "bottom-right"))
         .put("branding", new JsonObject().putNull("logo"))
         .put("allowedOrigins", new JsonArray())
         .put("requireVisitorToken", false));
-    // no assistant configured: the widget says so
-    Api.Response chat = api.post("/api/widgets/" + tenant.id() + "/chat",
-        new JsonObject().put("sessionId", "s1").put("message", "hi"), "Authorization", Api.bearer(tenant.widgetToken()));
-    assertError(chat, 400, "no_assistant_configured");
+  }
+
+  @Test
+  void aPutThatWouldUnlinkTheWidgetsAssistantIsRefusedAndLeavesTheConfigAlone() {
+    JsonObject before = dashboard.get("/api/tenant", tenant.ownerJwt()).json().getJsonObject("tenant")
+        .getJsonObject("config");
+    assertThat(before.getString("assistantId")).isNotNull();
+    assertError(putConfig(new JsonObject().put("name", "No assistant")), 400, "assistant_required");
+    assertError(putConfig(fullConfig().putNull("assistantId")), 400, "assistant_required");
+    assertError(dashboard.patch("/api/tenant/config", tenant.ownerJwt(), new JsonObject().putNull("assistantId")),
+        400, "assistant_required");
+    assertThat(dashboard.get("/api/tenant", tenant.ownerJwt()).json().getJsonObject("tenant").getJsonObject("config"))
+        .isEqualTo(before);
+  }
+
+  @Test
+  void aPatchChangesOnlyTheFieldsItSends() {
+    assertSuccess(putConfig(fullConfig()), 200);
+    JsonObject before = dashboard.get("/api/tenant", tenant.ownerJwt()).json().getJsonObject("tenant")
+        .getJsonObject("config");
+    JsonObject patched = assertSuccess(dashboard.patch("/api/tenant/config", tenant.ownerJwt(),
+        new JsonObject().put("widget", new JsonObject().put("primaryColor", "#112233"))), 200).getJsonObject("config");
+    JsonObject expected = before.copy();
+    expected.getJsonObject("widget").put("primaryColor", "#112233");
+    assertThat(patched).isEqualTo(expected);
+    assertThat(dashboard.get("/api/tenant", tenant.ownerJwt()).json().getJsonObject("tenant").getJsonObject("config"))
+        .isEqualTo(expected);
+    // null takes a field back to its default; the rest stays
+    JsonObject reset = assertSuccess(dashboard.patch("/api/tenant/config", tenant.ownerJwt(),
+        new JsonObject().put("widget", new JsonObject().putNull("primaryColor")).put("name", "Renamed")), 200)
+        .getJsonObject("config");
+    assertThat(reset.getJsonObject("widget").getString("primaryColor")).isEqualTo("#3B82F6");
+    assertThat(reset.getString("name")).isEqualTo("Renamed");
+    assertThat(reset.getJsonArray("allowedOrigins")).isEqualTo(before.getJsonArray("allowedOrigins"));
+    assertThat(reset.getString("assistantId")).isEqualTo(before.getString("assistantId"));
+    // what PUT refuses, PATCH refuses
+    assertError(dashboard.patch("/api/tenant/config", tenant.ownerJwt(), new JsonObject().put("colour", "red")), 400,
+        "invalid_field");
+    assertError(dashboard.patch("/api/tenant/config", tenant.ownerJwt(),
+        new JsonObject().put("widget", new JsonObject().put("primaryColor", "red"))), 400, "invalid_primary_color");
+    assertError(dashboard.patch("/api/tenant/config", tenant.ownerJwt(), new JsonObject().put("name", "")), 400,
+        "invalid_name");
   }
 
   @Test

@@ -152,9 +152,10 @@ class WidgetReadApiTest {
 
   @Test
   void aWidgetWithoutAssistantIs400() {
-    Api.Response put = api.method("PUT", "/api/tenant/config", new JsonObject().put("name", "No assistant").encode(),
-        "Authorization", bearer(jwt), "Content-Type", "application/json");
-    assertThat(put.status()).as(put.text()).isEqualTo(200);
+    // the widget's assistant deleted: the config no longer names one
+    Api.Response deleted = api.method("DELETE", "/api/assistants/" + defaultAssistantId(), null,
+        "Authorization", bearer(jwt));
+    assertThat(deleted.status()).as(deleted.text()).isEqualTo(200);
     assertError(api.get(path("/assistant"), "Authorization", auth), 400, "no_assistant_configured");
   }
 
