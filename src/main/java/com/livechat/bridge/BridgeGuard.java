@@ -83,30 +83,28 @@ final class BridgeGuard implements Handler<BridgeEvent> {
       socket.closeHandler(v -> {
         connections.remove(socket);
         events.detachAll(socket);
+        LOG.info("bridge connection from {} (key {} of bridge.keys) closed", socket.remoteAddress(),
+            keys.indexOf(key));
       });
       LOG.info("bridge connection from {} with key {} of bridge.keys", socket.remoteAddress(), keys.indexOf(key));
     }
-    JsonObject cleaned = frame.copy();
-    JsonObject cleanHeaders = headers.copy();
-    cleanHeaders.remove("authorization");
-    if (cleanHeaders.isEmpty()) {
-      cleaned.remove("headers");
-    } else {
-      cleaned.put("headers", cleanHeaders);
+    // the frame is the bridge's own: changed in place (the key out), its body never copied
+    headers.remove("authorization");
+    if (headers.isEmpty()) {
+      frame.remove("headers");
     }
-    String address = cleaned.getString("address");
+    String address = frame.getString("address");
     if (event.type() != io.vertx.ext.bridge.BridgeEventType.SOCKET_PING && !allowed(event.type(), key, address)) {
       LOG.debug("bridge frame refused: {} {} (key {} of bridge.keys)", event.type(), address, keys.indexOf(key));
       // The bridge acts on this frame's type but on the address it read before asking us: the type
       // becomes the one whose permission the address never has (the contract's inbound and outbound
       // addresses do not overlap), so the bridge answers its own access_denied and does nothing.
-      cleaned.put("type", BridgeVerticle.inboundPermitted(address) ? "register" : "send");
-      cleaned.remove("replyAddress");
+      frame.put("type", BridgeVerticle.inboundPermitted(address) ? "register" : "send");
+      frame.remove("replyAddress");
     } else if (event.type() == io.vertx.ext.bridge.BridgeEventType.UNREGISTER
         && Addresses.tenantOfBridgeEvents(address) != null) {
       events.detach(Addresses.tenantOfBridgeEvents(address), socket);
     }
-    event.setRawMessage(cleaned);
     event.complete(true);
   }
 
