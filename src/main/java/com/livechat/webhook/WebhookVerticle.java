@@ -23,9 +23,10 @@ import org.slf4j.LoggerFactory;
  *       its events ({@code outbox.committed}, node-local; the commits of {@link #GATHER_MS} go into
  *       one round), and for every endpoint behind its log every {@code webhooks.pollMs} (events
  *       committed on other nodes, a restart);
- *   <li>the deliveries: due jobs of {@code webhook.deliver} claimed under this node's lease, up to
- *       {@code webhooks.maxInFlight} at once, looked for at once after a fan-out or an API change
- *       here and every {@code webhooks.pollMs} otherwise.
+ *   <li>the deliveries: a fan-out's first attempts sent at once by this node; the retries, due
+ *       jobs of {@code webhook.deliver}, claimed under this node's lease, up to {@code
+ *       webhooks.maxInFlight} in flight, looked for every {@code webhooks.pollMs}, at once after an
+ *       API change here, and when a delivery ends after a claim found no room.
  * </ul>
  */
 public final class WebhookVerticle extends VerticleBase {
