@@ -33,7 +33,6 @@ final class BridgeGuard implements Handler<BridgeEvent> {
   private static final Logger LOG = LoggerFactory.getLogger(BridgeGuard.class);
 
   private static final String REPLY_PREFIX = "__vertx.reply.";
-  private static final Pattern PROVIDER = Pattern.compile("ai\\.provider\\.[A-Za-z0-9_.-]{1,64}");
   private static final Pattern STREAM = Pattern.compile("ai\\.stream\\.[A-Za-z0-9_.:-]{1,128}");
 
   private final BridgeKeys keys;
@@ -114,7 +113,7 @@ final class BridgeGuard implements Handler<BridgeEvent> {
     }
     switch (type) {
       case REGISTER, UNREGISTER -> {
-        if (PROVIDER.matcher(address).matches()) {
+        if (Addresses.AI_PROVIDER_ADDRESS.matcher(address).matches()) {
           return key.serve().contains(address);
         }
         String tenantId = Addresses.tenantOfBridgeEvents(address);

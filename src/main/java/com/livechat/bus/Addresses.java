@@ -76,6 +76,10 @@ public final class Addresses {
   }
 
   private static final String AI_PROVIDER_PREFIX = "ai.provider.";
+
+  /** An {@link #aiProvider} address: a provider's name is 1–64 of {@code [A-Za-z0-9_.-]}. */
+  public static final java.util.regex.Pattern AI_PROVIDER_ADDRESS =
+      java.util.regex.Pattern.compile("ai\\.provider\\.[A-Za-z0-9_.-]{1,64}");
   private static final String AI_STREAM_PREFIX = "ai.stream.";
   private static final String BRIDGE_EVENTS_PREFIX = "bridge.events.";
 

@@ -349,8 +349,6 @@ public record AppConfig(
         json);
   }
 
-  private static final java.util.regex.Pattern SERVABLE = java.util.regex.Pattern.compile(
-      "ai\\.provider\\.[A-Za-z0-9_.-]{1,64}");
 
   private static Bridge bridge(ConfigReader b) {
     List<BridgeKey> keys = new ArrayList<>();
@@ -366,7 +364,7 @@ public record AppConfig(
       }
       List<String> serve = k.json().containsKey("serve") ? k.strings("serve") : List.of();
       for (String address : serve) {
-        if (!SERVABLE.matcher(address).matches()) {
+        if (!com.livechat.bus.Addresses.AI_PROVIDER_ADDRESS.matcher(address).matches()) {
           throw new IllegalArgumentException(k.path() + ".serve: " + address + " is not an address a worker may "
               + "serve (ai.provider.<name>)");
         }

@@ -85,7 +85,6 @@ public record OpenAiSettings(
    * serve (docs/EVENTBUS.md); its requests go over the event bus, not HTTP.
    */
   static final String BUS_SCHEME = "bus:";
-  private static final Pattern BUS_ADDRESS = Pattern.compile("ai\\.provider\\.[A-Za-z0-9_.-]{1,64}");
 
   /** Whether this provider is served over the event bus (a worker on the TCP bridge), not HTTP. */
   public boolean bus() {
@@ -233,7 +232,7 @@ public record OpenAiSettings(
     }
     String trimmed = url.trim();
     if (trimmed.startsWith(BUS_SCHEME)) {
-      if (!BUS_ADDRESS.matcher(trimmed.substring(BUS_SCHEME.length())).matches()) {
+      if (!com.livechat.bus.Addresses.AI_PROVIDER_ADDRESS.matcher(trimmed.substring(BUS_SCHEME.length())).matches()) {
         throw new IllegalArgumentException("a bus provider's address must be ai.provider.<name>, was "
             + trimmed.substring(BUS_SCHEME.length()));
       }
