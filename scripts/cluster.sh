@@ -2,7 +2,10 @@
 # Starts N local nodes (HTTP on 8081, 8082, ...) clustered with Hazelcast over loopback and
 # sharing one embedded PostgreSQL; prints their URLs; Ctrl-C stops them all.
 #   ./scripts/cluster.sh 3
-# Data lives in ${LIVECHAT_DATA_DIR:-./data/cluster}; the database listens on 127.0.0.1:${DB_PORT:-15432}.
+# Variables: HTTP_BASE_PORT (8080; node i listens on base + i), HAZELCAST_BASE_PORT (5700; node i's
+# cluster port is base + i), DB_PORT (15432; the shared embedded PostgreSQL on 127.0.0.1),
+# LIVECHAT_DATA_DIR (./data/cluster: the database, node<i>/ data dirs, node<i>.log, the shared JWT
+# secret), JAVA_OPTS; any other LIVECHAT_* setting reaches every node. docs/nginx.conf balances them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-2}

@@ -71,7 +71,23 @@ public final class Database implements AutoCloseable {
       return new Database(pg, withDefaults(options));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData, e);
+    } catch (IllegalStateException | UnsupportedOperationException e) {
+      // zonky's three ways of saying it has nothing for this platform
+      String message = String.valueOf(e.getMessage());
+      if (message.contains("Missing embedded postgres binaries") || message.startsWith("Unsupported architecture")
+          || message.startsWith("Unknown OS")) {
+        throw new IllegalStateException(noBinaries(), e);
+      }
+      throw e;
     }
+  }
+
+  /** What to do on a platform the build has no PostgreSQL binaries for (pom.xml's embedded-pg-* profiles). */
+  static String noBinaries() {
+    return "this build has no embedded PostgreSQL for " + System.getProperty("os.name") + "/"
+        + System.getProperty("os.arch") + " (it ships Linux x86-64 and arm64, macOS x86-64 and arm64): "
+        + "set LIVECHAT_DB_URL (db.url) to an external PostgreSQL (tested on 17), "
+        + "or build on the target platform or with mvn -Pembedded-pg-all";
   }
 
   private static PgConnectOptions withDefaults(PgConnectOptions options) {
