@@ -12,10 +12,13 @@
 #   sigterm   chats in flight at the signal end 200 (or 503 with Retry-After), no 5xx, the node's
 #             sockets get a close frame and resume elsewhere
 # Exit code 0 only when every check passes. Unpinned (the nodes, PostgreSQL and the generator
-# share the machine's cores), as a user's cluster runs.
+# share the machine's cores), as a user's cluster runs. The assistant is the fake streaming provider
+# of bench/stream-ttft.sh (first token after FIRST_TOKEN_MS, TOKENS tokens GAP_MS apart), so that a
+# chat takes about a second and several are in flight on each node when a fault strikes;
+# FIRST_TOKEN_MS=0 uses the embedded local assistant instead (a chat then takes milliseconds).
 #
 # Settings (environment): VISITORS (30), INTERVAL_MS (2000: each visitor's chat period), SOCKETS (6),
-# WARMUP (20 s), PHASE (25 s of load after each fault), SETTLE (10 s after each restart), PG_DOWN (5 s),
+# FIRST_TOKEN_MS (800), TOKENS (8), GAP_MS (50), WARMUP (20 s), PHASE (25 s of load after each fault), SETTLE (10 s after each restart), PG_DOWN (5 s),
 # KILL_NODE (2), TERM_NODE (3), FIRST_503_LIMIT (5 s), RECOVERY_LIMIT (15 s), REQUEST_TIMEOUT_MS
 # (20000), HTTP_BASE_PORT (18080: node i on base + i), HAZELCAST_BASE_PORT (15700), DB_PORT (25432),
 # JAVA_OPTS (appended to the nodes' JVMs), SERVER_JAR (a prebuilt server jar).
@@ -39,6 +42,9 @@ REQUEST_TIMEOUT_MS="${REQUEST_TIMEOUT_MS:-20000}"
 HTTP_BASE_PORT="${HTTP_BASE_PORT:-18080}"
 HAZELCAST_BASE_PORT="${HAZELCAST_BASE_PORT:-15700}"
 DB_PORT="${DB_PORT:-25432}"
+FIRST_TOKEN_MS="${FIRST_TOKEN_MS:-800}"
+TOKENS="${TOKENS:-8}"
+GAP_MS="${GAP_MS:-50}"
 NODES=3
 
 for port in "$DB_PORT" $(seq $((HTTP_BASE_PORT + 1)) $((HTTP_BASE_PORT + NODES))) \
@@ -99,6 +105,11 @@ stop_db() {
 write_node_config "$NODE_CONFIG"
 # every chat of the run is counted against the tenant's plan: unlimited, as in the streaming benchmarks
 sed -i 's/^{/{"usage": {"defaultPlan": "unlimited"}, /' "$NODE_CONFIG"
+if [ "$FIRST_TOKEN_MS" != 0 ]; then
+  BARE_CPUS="$ALL_CPUS" start_bare provider --mode openai-stream --first-token-ms "$FIRST_TOKEN_MS" \
+    --tokens "$TOKENS" --gap-ms "$GAP_MS" --stamp false
+  sed -i "s|^{|{\"ai\": {\"providers\": [{\"name\": \"fake\", \"baseUrl\": \"http://127.0.0.1:$BARE_PORT/v1\", \"model\": \"bench-model\"}]}, |" "$NODE_CONFIG"
+fi
 cp "$NODE_CONFIG" "$RESULTS_DIR/node-config.json"
 MEMBERS="$(for ((i = 1; i <= NODES; i++)); do printf '127.0.0.1:%d,' $((HAZELCAST_BASE_PORT + i)); done)"
 MEMBERS="${MEMBERS%,}"
@@ -219,6 +230,7 @@ ERRORS="$(for ((i = 1; i <= NODES; i++)); do printf 'node%d %s, ' "$i" "$(grep -
   echo "node$TERM_NODE exit status after SIGTERM: $TERM_EXIT; ERROR lines in the node logs: ${ERRORS%, }"
   printf 'machine: %s cores, %s; unpinned: 3 nodes, PostgreSQL and the generator share cpus %s\n' "$(nproc)" \
     "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)" "$ALL_CPUS"
+  echo "assistant: $([ "$FIRST_TOKEN_MS" != 0 ] && echo "fake streaming provider, first token after $FIRST_TOKEN_MS ms, $TOKENS tokens $GAP_MS ms apart" || echo "the embedded local assistant")"
   echo "settings: $VISITORS visitors x 1 chat / $INTERVAL_MS ms (round robin over 3 nodes, retried on the next node on a connection error only), $SOCKETS tenant sockets; warm-up ${WARMUP}s, ${PHASE}s after each fault, ${SETTLE}s after each restart, PostgreSQL down ${PG_DOWN}s + its start; limits: first 503 ${FIRST_503_LIMIT}s, recovery ${RECOVERY_LIMIT}s"
   echo "load average (1/5/15 min): $LOAD_BEFORE before the load, $(cut -d' ' -f1-3 /proc/loadavg) at the end"
   if [ "$GEN_STATUS" = 0 ]; then echo "fault-run: ALL PASS"; else echo "fault-run: FAILED ($(grep -c '^FAIL' "$GEN_OUT") of $(grep -cE '^(PASS|FAIL)' "$GEN_OUT") checks)"; fi

@@ -300,6 +300,9 @@ public final class FaultGen {
     if (err instanceof HttpClosedException || String.valueOf(err.getMessage()).contains("closed")) {
       return "closed";
     }
+    if (err instanceof IOException) {
+      return "reset";
+    }
     return err.getClass().getSimpleName().replace(' ', '_');
   }
 
@@ -658,12 +661,17 @@ public final class FaultGen {
       long onDead = socketsOn(dead, kill);
       long reconnectMax = maxReconnect(moved);
       long limit = (long) (s.recoveryLimitS * 1000);
+      Histogram usual = Hist.create();
+      attempts(a -> a.status() == 200 && a.start() >= at("start") && a.end() < kill)
+          .forEach(a -> usual.recordValue((a.end() - a.start()) * 1000));
+      key("warmup_chat_p50_ms", usual.getValueAtPercentile(50) / 1000);
       key("kill9_recovery_ms", worst == Long.MAX_VALUE ? -1 : worst);
       key("kill9_reconnect_max_ms", reconnectMax);
       line(worst <= limit && moved.size() == onDead && reconnectMax <= limit, "kill9",
-          String.format(Locale.ROOT, "kill -9 node%d: first 200 after the kill on %s (limit %.0f s), longest chat on the "
-              + "survivors around it %s, their non-200 answers %s; in flight on node%d %s (retried on the next node); "
-              + "%d of its %d sockets: %s", dead + 1, survivors, s.recoveryLimitS, sec(stall), outcomes(survivorsBad),
+          String.format(Locale.ROOT, "kill -9 node%d: first 200 of a chat sent after the kill on %s (limit %.0f s; a chat "
+              + "takes %s (p50) in the warm-up), longest chat on the survivors around it %s, their non-200 answers %s; in flight on node%d %s (retried on the next node); "
+              + "%d of its %d sockets: %s", dead + 1, survivors, s.recoveryLimitS,
+              sec(usual.getValueAtPercentile(50) / 1000), sec(stall), outcomes(survivorsBad),
               dead + 1, outcomes(inFlight), moved.size(), onDead, reconnectTimes(moved, kill)));
     }
 
