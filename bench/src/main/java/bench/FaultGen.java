@@ -95,6 +95,7 @@ public final class FaultGen {
     long lastId;
     final BitSet seen = new BitSet();
     final Map<Long, String> types = new HashMap<>();
+    final Map<Long, JsonObject> data = new HashMap<>();
     long outOfOrder;
     long duplicates;
     long connectedAt;
@@ -205,7 +206,7 @@ public final class FaultGen {
       return Future.succeededFuture();
     }).await();
     List<Row> events = new ArrayList<>();
-    pg.preparedQuery("SELECT seq, type FROM tenant_events WHERE tenant_id = $1 ORDER BY seq")
+    pg.preparedQuery("SELECT seq, type, data FROM tenant_events WHERE tenant_id = $1 ORDER BY seq")
         .execute(Tuple.of(tenantId)).await().forEach(events::add);
     List<Row> messages = new ArrayList<>();
     pg.preparedQuery("SELECT conversation_id, role, content, seq FROM messages WHERE tenant_id = $1")
@@ -354,6 +355,7 @@ public final class FaultGen {
       }
       sock.seen.set((int) seq);
       sock.types.put(seq, type);
+      sock.data.put(seq, frame.getJsonObject("data"));
       sock.lastId = Math.max(sock.lastId, seq);
     });
     boolean[] closed = {false};
@@ -557,20 +559,25 @@ public final class FaultGen {
 
     void events() {
       Map<Long, String> log = new TreeMap<>();
+      Map<Long, JsonObject> logData = new HashMap<>();
       for (Row r : events) {
         log.put(r.getLong("seq"), r.getString("type"));
+        logData.put(r.getLong("seq"), r.getJsonObject("data"));
       }
       long outOfOrder = 0;
       long duplicates = 0;
       long missing = 0;
       long extra = 0;
       long wrongType = 0;
+      long wrongData = 0;
       List<String> per = new ArrayList<>();
       for (Sock k : socks) {
         long m = log.keySet().stream().filter(seq -> !k.seen.get(seq.intValue())).count();
         long x = k.seen.stream().filter(seq -> !log.containsKey((long) seq)).count();
         long t = log.entrySet().stream()
             .filter(e -> k.types.containsKey(e.getKey()) && !e.getValue().equals(k.types.get(e.getKey()))).count();
+        wrongData += k.data.entrySet().stream()
+            .filter(e -> logData.containsKey(e.getKey()) && !logData.get(e.getKey()).equals(e.getValue())).count();
         outOfOrder += k.outOfOrder;
         duplicates += k.duplicates;
         missing += m;
@@ -582,13 +589,15 @@ public final class FaultGen {
       key("socket_missing", missing);
       key("socket_duplicates", duplicates);
       key("socket_out_of_order", outOfOrder);
-      line(!log.isEmpty() && outOfOrder + duplicates + missing + extra + wrongType == 0, "events",
+      key("socket_wrong_data", wrongData);
+      line(!log.isEmpty() && outOfOrder + duplicates + missing + extra + wrongType + wrongData == 0, "events",
           String.format(Locale.ROOT, "%d events in the tenant's log; %d sockets received %s; missing %d, duplicates %d, "
-              + "out of order %d, not in the log %d, wrong type %d (over all sockets, %d reconnects)", log.size(),
-              socks.size(), per, missing, duplicates, outOfOrder, extra, wrongType, reconnects.size()));
+              + "out of order %d, not in the log %d, wrong type %d, data unlike the log's %d (over all sockets, %d "
+              + "reconnects)", log.size(), socks.size(), per, missing, duplicates, outOfOrder, extra, wrongType,
+              wrongData, reconnects.size()));
     }
 
-    /** The attempts on node answered in [from, to), or every node when node < 0. */
+    /** Every attempt of every chat that matches. */
     List<Attempt> attempts(Predicate<Attempt> which) {
       List<Attempt> out = new ArrayList<>();
       for (Chat c : chats) {
