@@ -6,7 +6,7 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import io.vertx.sqlclient.ClosedConnectionException;
-import java.net.ConnectException;
+import java.net.SocketException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -177,7 +177,8 @@ public final class AppError extends RuntimeException {
 
   private static boolean isDatabaseDown(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
+      // SocketException: refused (ConnectException) or reset, as when PostgreSQL stops under a query
+      if (t instanceof SocketException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
         return true;
       }
       if (t instanceof PgException pg && pg.getSqlState() != null) {
