@@ -6,7 +6,9 @@ import com.hazelcast.config.NetworkConfig;
 import com.livechat.auth.JwtService;
 import com.livechat.chat.ContactExtractor;
 import com.livechat.config.AppConfig;
+import com.livechat.ops.FreePorts;
 import com.livechat.ops.NodeVerticle;
+import com.livechat.ops.StartupFailure;
 import com.livechat.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -33,6 +35,12 @@ public final class LiveChatServer {
   public static final short SERVICE_RESTART = 1012;
   /** How long a shutdown waits for the sockets' close handshakes. */
   static final long SOCKETS_CLOSE_MS = 2_000;
+  private static final String HTTP_SERVER = "the HTTP server";
+  private static final String HTTP_SETTINGS = "http.host, http.port / LIVECHAT_HTTP_PORT";
+  private static final String CLUSTER_MEMBER = "the cluster member";
+  private static final String CLUSTER_SETTINGS = "cluster.host, cluster.port / LIVECHAT_CLUSTER_HOST, LIVECHAT_CLUSTER_PORT";
+  /** How long a failed start waits for Vert.x (and the cluster member) to close before giving up. */
+  private static final long START_ABORT_CLOSE_MS = 10_000;
 
   private final Database database;
   private final Vertx vertx;
@@ -47,7 +55,13 @@ public final class LiveChatServer {
     this.wiring = wiring;
   }
 
+  /**
+   * @throws StartupFailure when something the node needs cannot be had (a port, the database, the
+   *     cluster, its data dir), with what was started stopped again: the embedded database first
+   * @throws IllegalArgumentException for a bad setting
+   */
   public static LiveChatServer start(AppConfig config) {
+    requireFreePorts(config);
     Database database = Database.open(config.db(), config.dataDir());
     Vertx vertx = null;
     try {
@@ -57,7 +71,11 @@ public final class LiveChatServer {
       HazelcastClusterManager clusterManager = config.cluster().enabled() ? clusterManager(config.cluster()) : null;
       vertx = buildVertx(config, clusterManager);
       Pool pool = database.createPool(vertx, config.db().poolSize());
-      Database.warm(pool, config.db().poolSize()).await();
+      try {
+        Database.warm(pool, config.db().poolSize()).await();
+      } catch (Throwable e) {
+        throw database.unreachable(e);
+      }
       Wiring wiring = new Wiring(config, vertx, pool, clusterManager, jwtSecret);
       LiveChatServer server = new LiveChatServer(database, vertx, clusterManager, wiring);
       wiring.deploy(server.port).await();
@@ -66,12 +84,31 @@ public final class LiveChatServer {
       LOG.info("Live chat node ready on http://{}:{}{}", config.http().host(), server.port(),
           clusterManager != null ? " (cluster " + config.cluster().name() + ", node " + clusterManager.getNodeId() + ")" : "");
       return server;
-    } catch (RuntimeException e) {
-      if (vertx != null) {
-        vertx.close().await();
-      }
+    } catch (Throwable e) {
+      // await() rethrows a failed future's cause as it is, checked ones too (a BindException)
       database.close();
-      throw e;
+      if (vertx != null) {
+        try {
+          vertx.close().await(START_ABORT_CLOSE_MS, TimeUnit.MILLISECONDS);
+        } catch (Throwable closing) {
+          LOG.debug("Vert.x did not close cleanly after the failed start", closing);
+        }
+      }
+      if (e instanceof RuntimeException || e instanceof Error) {
+        throw e;
+      }
+      throw new StartupFailure("the node did not start: " + StartupFailure.rootMessage(e), e);
+    }
+  }
+
+  private static void requireFreePorts(AppConfig config) {
+    FreePorts.require(HTTP_SERVER, config.http().host(), config.http().port(), HTTP_SETTINGS);
+    if (config.cluster().enabled()) {
+      FreePorts.require(CLUSTER_MEMBER, config.cluster().host(), config.cluster().port(), CLUSTER_SETTINGS);
+    }
+    if (config.bridge().enabled()) {
+      FreePorts.require("the event-bus bridge", config.bridge().host(), config.bridge().port(),
+          "bridge.host, bridge.port / LIVECHAT_BRIDGE_HOST, LIVECHAT_BRIDGE_PORT");
     }
   }
 
@@ -81,7 +118,16 @@ public final class LiveChatServer {
       return Vertx.builder().with(options).build();
     }
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
+    AppConfig.Cluster cluster = config.cluster();
+    try {
+      return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
+    } catch (Throwable e) {
+      throw new StartupFailure(StartupFailure.portInUse(e)
+          ? CLUSTER_MEMBER + " cannot listen on " + cluster.host() + ":" + cluster.port() + " (" + CLUSTER_SETTINGS
+              + "): " + StartupFailure.rootMessage(e)
+          : "cannot join the cluster " + cluster.name() + " from " + cluster.host() + ":" + cluster.port()
+              + " (cluster.* / LIVECHAT_CLUSTER_*): " + StartupFailure.rootMessage(e), e);
+    }
   }
 
   /** cluster.xml as packaged, with the network taken from config: TCP-IP to the member list, no multicast. */

@@ -2,6 +2,7 @@ package com.livechat.http;
 
 import com.livechat.config.AppConfig;
 import com.livechat.error.AppError;
+import com.livechat.ops.StartupFailure;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
@@ -96,6 +97,9 @@ public final class HttpVerticle extends VerticleBase {
         // a request line or headers the HTTP codec refused (too long, malformed): the one error shape
         .invalidRequestHandler(HttpVerticle::invalidRequest)
         .listen()
-        .onSuccess(server -> actualPort.set(server.actualPort()));
+        .onSuccess(server -> actualPort.set(server.actualPort()))
+        .recover(err -> Future.failedFuture(new StartupFailure("the HTTP server cannot listen on " + http.host()
+            + ":" + http.port() + " (http.host, http.port / LIVECHAT_HTTP_PORT): " + StartupFailure.rootMessage(err),
+            err)));
   }
 }
