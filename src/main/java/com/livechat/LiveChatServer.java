@@ -6,6 +6,7 @@ import com.hazelcast.config.NetworkConfig;
 import com.livechat.auth.JwtService;
 import com.livechat.chat.ContactExtractor;
 import com.livechat.config.AppConfig;
+import com.livechat.http.InFlight;
 import com.livechat.ops.FreePorts;
 import com.livechat.ops.NodeVerticle;
 import com.livechat.ops.StartupFailure;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class LiveChatServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(LiveChatServer.class);
-  /** WebSocket close code 1012: the server restarts; a client reconnects. */
-  public static final short SERVICE_RESTART = 1012;
+  /** WebSocket close code 1001: the server goes away; a client reconnects (to another node) and resumes. */
+  public static final short GOING_AWAY = 1001;
   /** How long a shutdown waits for the sockets' close handshakes. */
   static final long SOCKETS_CLOSE_MS = 2_000;
   private static final String HTTP_SERVER = "the HTTP server";
@@ -47,12 +48,15 @@ public final class LiveChatServer {
   private final HazelcastClusterManager clusterManager;
   private final Wiring wiring;
   private final AtomicInteger port = new AtomicInteger();
+  private final long drainMs;
 
-  private LiveChatServer(Database database, Vertx vertx, HazelcastClusterManager clusterManager, Wiring wiring) {
+  private LiveChatServer(Database database, Vertx vertx, HazelcastClusterManager clusterManager, Wiring wiring,
+      long drainMs) {
     this.database = database;
     this.vertx = vertx;
     this.clusterManager = clusterManager;
     this.wiring = wiring;
+    this.drainMs = drainMs;
   }
 
   /**
@@ -77,7 +81,8 @@ public final class LiveChatServer {
         throw database.unreachable(e);
       }
       Wiring wiring = new Wiring(config, vertx, pool, clusterManager, jwtSecret);
-      LiveChatServer server = new LiveChatServer(database, vertx, clusterManager, wiring);
+      LiveChatServer server = new LiveChatServer(database, vertx, clusterManager, wiring,
+          config.shutdown().drainMs());
       wiring.deploy(server.port).await();
       NodeVerticle.selfCheck(vertx).otherwiseEmpty().await();
       wiring.readiness().markStarted();
@@ -167,17 +172,34 @@ public final class LiveChatServer {
     return wiring.nodeId();
   }
 
+  private void drain() {
+    InFlight inFlight = wiring.inFlight();
+    try {
+      inFlight.close().await(drainMs, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      try {
+        int cut = inFlight.cut().await(SOCKETS_CLOSE_MS, TimeUnit.MILLISECONDS);
+        LOG.warn("{} requests still in flight after shutdown.drainMs ({} ms): answered 503 shutting_down", cut, drainMs);
+      } catch (TimeoutException | RuntimeException again) {
+        LOG.debug("Requests in flight not all answered: {}", again.getMessage());
+      }
+    }
+  }
+
   /**
-   * Stops the node gracefully: reports not ready, closes every socket with 1012 service restart (so
+   * Stops the node gracefully: reports not ready and answers every new request 503 {@code
+   * shutting_down}; lets the requests in flight (chat turns) finish, for at most {@code
+   * shutdown.drainMs}, then answers the rest 503 too; closes every socket with 1001 going away (so
    * clients reconnect, to another node, and resume; at most {@link #SOCKETS_CLOSE_MS} are waited
-   * for), then stops the HTTP server and the verticles, leaves the cluster cleanly, closes the pool
-   * and stops the embedded database.
+   * for); then closes the AI clients, stops the verticles and the HTTP server, leaves the cluster
+   * cleanly, closes the pool and stops the embedded database.
    */
   public void close() {
     try {
       wiring.readiness().markStopping();
+      drain();
       try {
-        int closed = wiring.hub().closeAll(SERVICE_RESTART, "service restart").await(SOCKETS_CLOSE_MS, TimeUnit.MILLISECONDS);
+        int closed = wiring.hub().closeAll(GOING_AWAY, "going away").await(SOCKETS_CLOSE_MS, TimeUnit.MILLISECONDS);
         LOG.debug("Closed {} sockets for the shutdown", closed);
       } catch (TimeoutException | RuntimeException e) {
         // a client that does not answer its close frame is cut when the server stops

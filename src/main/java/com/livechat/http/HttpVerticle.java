@@ -22,17 +22,20 @@ public final class HttpVerticle extends VerticleBase {
   private final AppConfig.Http http;
   private final Function<BodyHandler, List<RouteGroup>> routeGroups;
   private final AtomicInteger actualPort;
+  private final InFlight inFlight;
 
   /**
    * @param routeGroups builds this instance's route groups, in the order the router tries them
    *     (the widget routes first: they take nearly all the traffic)
    * @param actualPort receives the bound port (useful when the configured port is 0)
+   * @param inFlight the node's requests in flight, and the gate a graceful stop closes
    */
   public HttpVerticle(AppConfig.Http http, Function<BodyHandler, List<RouteGroup>> routeGroups,
-      AtomicInteger actualPort) {
+      AtomicInteger actualPort, InFlight inFlight) {
     this.http = http;
     this.routeGroups = routeGroups;
     this.actualPort = actualPort;
+    this.inFlight = inFlight;
   }
 
   /**
@@ -58,6 +61,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(inFlight::track);
     List<RouteGroup> groups = routeGroups.apply(BodyHandler.create(false).setBodyLimit(http.bodyLimitBytes()));
     groups.forEach(group -> group.mount(router));
     List<DirectRoute> direct = groups.stream()
@@ -82,6 +86,9 @@ public final class HttpVerticle extends VerticleBase {
         .requestHandler(request -> {
           // no answer is ever sniffed into another type than the one it says
           request.response().putHeader(NOSNIFF_HEADER, NOSNIFF);
+          if (!inFlight.admit(request)) {
+            return;
+          }
           AppError badUri = RequestUris.check(request.uri());
           if (badUri != null) {
             ErrorMapper.respond(request.response(), badUri);
