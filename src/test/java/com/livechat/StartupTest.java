@@ -183,4 +183,28 @@ class StartupTest {
     }
     assertThat(postgresOn(dataDir)).isEmpty();
   }
+
+  @Test
+  void aPostmasterPidFileNamingAnotherLiveProgramIsRemovedAndTheNodeStarts(@TempDir Path dataDir) throws Exception {
+    JsonObject config = TestServer.config("");
+    config.put("dataDir", dataDir.toString());
+    LiveChatServer.start(AppConfig.from(config)).close();
+    // after a reboot the pid a crashed postmaster left may be another program's: PostgreSQL alone
+    // would refuse to start ("lock file postmaster.pid already exists")
+    Process other = new ProcessBuilder("sleep", "120").start();
+    try {
+      java.nio.file.Files.writeString(dataDir.resolve("postgres").resolve("postmaster.pid"),
+          other.pid() + "\n" + dataDir.resolve("postgres").toAbsolutePath() + "\n1796232480\n5432\n/tmp\n127.0.0.1\n"
+              + "  2155562         4\nready   \n");
+      LiveChatServer server = LiveChatServer.start(AppConfig.from(config));
+      try {
+        assertThat(new Api(server.port()).get("/ready").status()).isEqualTo(200);
+        assertThat(other.isAlive()).isTrue();
+      } finally {
+        server.close();
+      }
+    } finally {
+      other.destroyForcibly();
+    }
+  }
 }

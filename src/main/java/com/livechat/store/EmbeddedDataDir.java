@@ -92,7 +92,7 @@ final class EmbeddedDataDir implements AutoCloseable {
     }
     Optional<ProcessHandle> postmaster = postmaster(pidFile);
     if (postmaster.isEmpty()) {
-      LOG.warn("Removing the stale {} (its process is gone)", pidFile);
+      LOG.warn("Removing the stale {} (no PostgreSQL of this data dir runs as the pid it names)", pidFile);
       Files.deleteIfExists(pidFile);
       return;
     }
