@@ -37,9 +37,13 @@ class ShutdownDrainTest {
   }
 
   private LiveChatServer start(long drainMs) {
+    return start(drainMs, false);
+  }
+
+  private LiveChatServer start(long drainMs, boolean stream) {
     JsonObject config = TestServer.config(TestDatabase.createDatabase());
     config.getJsonObject("ai").getJsonObject("openai").put("baseUrl", openAi.baseUrl()).put("apiKey", "sk-test")
-        .put("model", "gpt-4o-mini").put("stream", false).put("timeoutMs", 60_000).put("maxRetries", 0);
+        .put("model", "gpt-4o-mini").put("stream", stream).put("chunkTimeoutMs", 60_000).put("timeoutMs", 60_000).put("maxRetries", 0);
     config.getJsonObject("ai").put("chainTimeoutMs", 60_000);
     config.getJsonObject("chat").put("requestTimeoutMs", 90_000);
     config.getJsonObject("shutdown").put("drainMs", drainMs);
@@ -131,6 +135,43 @@ class ShutdownDrainTest {
       assertThat(cut.status()).as(cut.text()).isEqualTo(503);
       assertThat(cut.errorCode()).isEqualTo("shutting_down");
       assertThat(cut.header("Retry-After")).isEqualTo("5");
+      closing.get(60, TimeUnit.SECONDS);
+    } finally {
+      if (closing == null) {
+        server.close();
+      }
+    }
+  }
+
+  @Test
+  void aStreamedReplyLongerThanTheDrainEndsWithAShuttingDownErrorEvent() throws Exception {
+    openAi.script(FakeOpenAi.Canned.streamThenHang(java.util.List.of("Our ", "plans "), 10));
+    server = start(1_000, true);
+    CompletableFuture<Void> closing = null;
+    try {
+      Tenant tenant = signup(server, "cut-stream@example.com");
+      java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + server.port() + tenant.chatPath()))
+          .header("Authorization", tenant.auth()).header("Accept", "text/event-stream")
+          .header("Content-Type", "application/json").timeout(java.time.Duration.ofSeconds(60))
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+              new JsonObject().put("sessionId", "s-stream").put("message", "How much is it?").encode()))
+          .build();
+      CompletableFuture<java.net.http.HttpResponse<String>> streamed = java.net.http.HttpClient.newHttpClient()
+          .sendAsync(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+      awaitProviderRequests(1);
+      Thread.sleep(300); // the first deltas are out: the 200 and the stream have begun
+
+      LiveChatServer node = server;
+      closing = CompletableFuture.runAsync(node::close);
+
+      java.net.http.HttpResponse<String> cut = streamed.get(60, TimeUnit.SECONDS);
+      assertThat(cut.statusCode()).isEqualTo(200);
+      assertThat(cut.body()).contains("event: delta").doesNotContain("event: done");
+      String last = cut.body().strip().substring(cut.body().strip().lastIndexOf("event: "));
+      assertThat(last).startsWith("event: error\ndata: ");
+      assertThat(new JsonObject(last.substring(last.indexOf("data: ") + 6)).getJsonObject("error").getString("code"))
+          .isEqualTo("shutting_down");
       closing.get(60, TimeUnit.SECONDS);
     } finally {
       if (closing == null) {

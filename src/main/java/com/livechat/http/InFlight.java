@@ -5,6 +5,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -93,8 +94,9 @@ public final class InFlight {
   }
 
   /**
-   * Answers every request still in flight 503 {@code shutting_down} (one whose answer had begun, a
-   * stream, is cut); whatever its handler does later finds the response ended.
+   * Answers every request still in flight 503 {@code shutting_down}: a stream of Server-Sent
+   * Events already under way gets it as its last event ({@code event: error}), any other answer
+   * already begun is cut; whatever its handler does later finds the response ended.
    *
    * @return how many there were; the future completes once each was answered
    */
@@ -106,7 +108,10 @@ public final class InFlight {
       Runnable answer = () -> {
         HttpServerResponse response = ctx.response();
         if (!response.ended() && !response.closed()) {
-          if (response.headWritten()) {
+          if (isEventStream(response)) {
+            // a stream under way ends as a failing turn's does: its last event an error
+            response.end(Buffer.buffer("event: error\ndata: " + ErrorMapper.body(SHUTTING_DOWN).encode() + "\n\n"));
+          } else if (response.headWritten()) {
             response.reset();
           } else {
             shuttingDown(response);
@@ -121,6 +126,11 @@ public final class InFlight {
       }
     });
     return Future.join(answered).map(answered.size());
+  }
+
+  private static boolean isEventStream(HttpServerResponse response) {
+    String type = response.headers().get(HttpHeaders.CONTENT_TYPE);
+    return response.headWritten() && type != null && type.startsWith("text/event-stream");
   }
 
   private static void shuttingDown(HttpServerResponse response) {
