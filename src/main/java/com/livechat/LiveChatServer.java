@@ -67,6 +67,10 @@ public final class LiveChatServer {
   public static LiveChatServer start(AppConfig config) {
     requireFreePorts(config);
     Database database = Database.open(config.db(), config.dataDir());
+    // a node stopped while it starts (Ctrl-C during a slow cluster join) stops its database too;
+    // once started, Main's hook closes the whole node instead
+    Thread stopDatabase = new Thread(database::close, "livechat-start-abort");
+    Runtime.getRuntime().addShutdownHook(stopDatabase);
     Vertx vertx = null;
     try {
       database.migrate();
@@ -88,9 +92,11 @@ public final class LiveChatServer {
       wiring.readiness().markStarted();
       LOG.info("Live chat node ready on http://{}:{}{}", config.http().host(), server.port(),
           clusterManager != null ? " (cluster " + config.cluster().name() + ", node " + clusterManager.getNodeId() + ")" : "");
+      removeHook(stopDatabase);
       return server;
     } catch (Throwable e) {
       // await() rethrows a failed future's cause as it is, checked ones too (a BindException)
+      removeHook(stopDatabase);
       database.close();
       if (vertx != null) {
         try {
@@ -103,6 +109,14 @@ public final class LiveChatServer {
         throw e;
       }
       throw new StartupFailure("the node did not start: " + StartupFailure.rootMessage(e), e);
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs already
     }
   }
 

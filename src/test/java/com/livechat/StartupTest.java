@@ -125,6 +125,23 @@ class StartupTest {
   }
 
   @Test
+  void aBusyClusterPortIsOneLineNamingTheSettingAndNothingIsStarted(@TempDir Path dataDir) throws Exception {
+    try (ServerSocket busy = new ServerSocket()) {
+      busy.bind(new InetSocketAddress("127.0.0.1", 0));
+      int port = busy.getLocalPort();
+      try (ChildNode node = new ChildNode(env(dataDir, "LIVECHAT_CLUSTER", "true", "LIVECHAT_CLUSTER_PORT",
+          Integer.toString(port), "LIVECHAT_CLUSTER_MEMBERS", "127.0.0.1:" + port))) {
+        assertThat(node.process.waitFor(60, TimeUnit.SECONDS)).as(node.output()).isTrue();
+        assertThat(node.process.exitValue()).as(node.output()).isEqualTo(1);
+        Thread.sleep(200);
+        assertOneErrorLineAndNoStackTrace(node.output(), "the cluster member cannot listen on 127.0.0.1:" + port,
+            "cluster.port", "LIVECHAT_CLUSTER_PORT");
+        assertThat(node.output()).doesNotContain("Embedded PostgreSQL 17 on");
+      }
+    }
+  }
+
+  @Test
   void anUnreachableDatabaseIsOneLineNamingDbUrlWithoutItsPassword(@TempDir Path dataDir) throws Exception {
     int closedPort;
     try (ServerSocket socket = new ServerSocket(0)) {

@@ -182,7 +182,7 @@ public final class Database implements AutoCloseable {
 
   /** Stops the embedded PostgreSQL, then gives its data dir up; idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (embedded != null) {
       try {
         embedded.close();

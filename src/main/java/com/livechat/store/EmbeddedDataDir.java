@@ -162,7 +162,7 @@ final class EmbeddedDataDir implements AutoCloseable {
 
   /** Gives the data dir up: after the postmaster stopped. */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (!channel.isOpen()) {
       return;
     }
