@@ -8,6 +8,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
+import com.livechat.ops.FreePorts;
 import com.livechat.ops.StartupFailure;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
@@ -45,6 +46,8 @@ public final class Database implements AutoCloseable {
     if (!db.embedded()) {
       return new Database(null, null, withDefaults(PgConnectOptions.fromUri(db.url())));
     }
+    // zonky waits for "its" server on that port: another program there makes it hang, not fail
+    FreePorts.require("the embedded PostgreSQL", "127.0.0.1", db.embeddedPort(), "db.embeddedPort");
     Path pgData = dataDir.resolve("postgres").toAbsolutePath();
     try {
       Files.createDirectories(pgData);
