@@ -6,7 +6,10 @@ import com.hazelcast.config.NetworkConfig;
 import com.livechat.auth.JwtService;
 import com.livechat.chat.ContactExtractor;
 import com.livechat.config.AppConfig;
+import com.livechat.http.InFlight;
+import com.livechat.ops.FreePorts;
 import com.livechat.ops.NodeVerticle;
+import com.livechat.ops.StartupFailure;
 import com.livechat.store.Database;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -29,26 +32,45 @@ import org.slf4j.LoggerFactory;
 public final class LiveChatServer {
 
   private static final Logger LOG = LoggerFactory.getLogger(LiveChatServer.class);
-  /** WebSocket close code 1012: the server restarts; a client reconnects. */
-  public static final short SERVICE_RESTART = 1012;
+  /** WebSocket close code 1001: the server goes away; a client reconnects (to another node) and resumes. */
+  public static final short GOING_AWAY = 1001;
   /** How long a shutdown waits for the sockets' close handshakes. */
   static final long SOCKETS_CLOSE_MS = 2_000;
+  private static final String HTTP_SERVER = "the HTTP server";
+  private static final String HTTP_SETTINGS = "http.host, http.port / LIVECHAT_HTTP_PORT";
+  private static final String CLUSTER_MEMBER = "the cluster member";
+  private static final String CLUSTER_SETTINGS = "cluster.host, cluster.port / LIVECHAT_CLUSTER_HOST, LIVECHAT_CLUSTER_PORT";
+  /** How long a failed start waits for Vert.x (and the cluster member) to close before giving up. */
+  private static final long START_ABORT_CLOSE_MS = 10_000;
 
   private final Database database;
   private final Vertx vertx;
   private final HazelcastClusterManager clusterManager;
   private final Wiring wiring;
   private final AtomicInteger port = new AtomicInteger();
+  private final long drainMs;
 
-  private LiveChatServer(Database database, Vertx vertx, HazelcastClusterManager clusterManager, Wiring wiring) {
+  private LiveChatServer(Database database, Vertx vertx, HazelcastClusterManager clusterManager, Wiring wiring,
+      long drainMs) {
     this.database = database;
     this.vertx = vertx;
     this.clusterManager = clusterManager;
     this.wiring = wiring;
+    this.drainMs = drainMs;
   }
 
+  /**
+   * @throws StartupFailure when something the node needs cannot be had (a port, the database, the
+   *     cluster, its data dir), with what was started stopped again: the embedded database first
+   * @throws IllegalArgumentException for a bad setting
+   */
   public static LiveChatServer start(AppConfig config) {
+    requireFreePorts(config);
     Database database = Database.open(config.db(), config.dataDir());
+    // a node stopped while it starts (Ctrl-C during a slow cluster join) stops its database too;
+    // once started, Main's hook closes the whole node instead
+    Thread stopDatabase = new Thread(database::close, "livechat-start-abort");
+    Runtime.getRuntime().addShutdownHook(stopDatabase);
     Vertx vertx = null;
     try {
       database.migrate();
@@ -57,21 +79,55 @@ public final class LiveChatServer {
       HazelcastClusterManager clusterManager = config.cluster().enabled() ? clusterManager(config.cluster()) : null;
       vertx = buildVertx(config, clusterManager);
       Pool pool = database.createPool(vertx, config.db().poolSize());
-      Database.warm(pool, config.db().poolSize()).await();
+      try {
+        Database.warm(pool, config.db().poolSize()).await();
+      } catch (Throwable e) {
+        throw database.unreachable(e);
+      }
       Wiring wiring = new Wiring(config, vertx, pool, clusterManager, jwtSecret);
-      LiveChatServer server = new LiveChatServer(database, vertx, clusterManager, wiring);
+      LiveChatServer server = new LiveChatServer(database, vertx, clusterManager, wiring,
+          config.shutdown().drainMs());
       wiring.deploy(server.port).await();
       NodeVerticle.selfCheck(vertx).otherwiseEmpty().await();
       wiring.readiness().markStarted();
       LOG.info("Live chat node ready on http://{}:{}{}", config.http().host(), server.port(),
           clusterManager != null ? " (cluster " + config.cluster().name() + ", node " + clusterManager.getNodeId() + ")" : "");
+      removeHook(stopDatabase);
       return server;
-    } catch (RuntimeException e) {
-      if (vertx != null) {
-        vertx.close().await();
-      }
+    } catch (Throwable e) {
+      // await() rethrows a failed future's cause as it is, checked ones too (a BindException)
+      removeHook(stopDatabase);
       database.close();
-      throw e;
+      if (vertx != null) {
+        try {
+          vertx.close().await(START_ABORT_CLOSE_MS, TimeUnit.MILLISECONDS);
+        } catch (Throwable closing) {
+          LOG.debug("Vert.x did not close cleanly after the failed start", closing);
+        }
+      }
+      if (e instanceof RuntimeException || e instanceof Error) {
+        throw e;
+      }
+      throw new StartupFailure("the node did not start: " + StartupFailure.rootMessage(e), e);
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook runs already
+    }
+  }
+
+  private static void requireFreePorts(AppConfig config) {
+    FreePorts.require(HTTP_SERVER, config.http().host(), config.http().port(), HTTP_SETTINGS);
+    if (config.cluster().enabled()) {
+      FreePorts.require(CLUSTER_MEMBER, config.cluster().host(), config.cluster().port(), CLUSTER_SETTINGS);
+    }
+    if (config.bridge().enabled()) {
+      FreePorts.require("the event-bus bridge", config.bridge().host(), config.bridge().port(),
+          "bridge.host, bridge.port / LIVECHAT_BRIDGE_HOST, LIVECHAT_BRIDGE_PORT");
     }
   }
 
@@ -81,7 +137,16 @@ public final class LiveChatServer {
       return Vertx.builder().with(options).build();
     }
     options.getEventBusOptions().setHost(config.cluster().host()).setPort(0);
-    return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
+    AppConfig.Cluster cluster = config.cluster();
+    try {
+      return Vertx.builder().with(options).withClusterManager(clusterManager).buildClustered().await();
+    } catch (Throwable e) {
+      throw new StartupFailure(StartupFailure.portInUse(e)
+          ? CLUSTER_MEMBER + " cannot listen on " + cluster.host() + ":" + cluster.port() + " (" + CLUSTER_SETTINGS
+              + "): " + StartupFailure.rootMessage(e)
+          : "cannot join the cluster " + cluster.name() + " from " + cluster.host() + ":" + cluster.port()
+              + " (cluster.* / LIVECHAT_CLUSTER_*): " + StartupFailure.rootMessage(e), e);
+    }
   }
 
   /** cluster.xml as packaged, with the network taken from config: TCP-IP to the member list, no multicast. */
@@ -121,17 +186,34 @@ public final class LiveChatServer {
     return wiring.nodeId();
   }
 
+  private void drain() {
+    InFlight inFlight = wiring.inFlight();
+    try {
+      inFlight.close().await(drainMs, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      try {
+        int cut = inFlight.cut().await(SOCKETS_CLOSE_MS, TimeUnit.MILLISECONDS);
+        LOG.warn("{} requests still in flight after shutdown.drainMs ({} ms): answered 503 shutting_down", cut, drainMs);
+      } catch (TimeoutException | RuntimeException again) {
+        LOG.debug("Requests in flight not all answered: {}", again.getMessage());
+      }
+    }
+  }
+
   /**
-   * Stops the node gracefully: reports not ready, closes every socket with 1012 service restart (so
+   * Stops the node gracefully: reports not ready and answers every new request 503 {@code
+   * shutting_down}; lets the requests in flight (chat turns) finish, for at most {@code
+   * shutdown.drainMs}, then answers the rest 503 too; closes every socket with 1001 going away (so
    * clients reconnect, to another node, and resume; at most {@link #SOCKETS_CLOSE_MS} are waited
-   * for), then stops the HTTP server and the verticles, leaves the cluster cleanly, closes the pool
-   * and stops the embedded database.
+   * for); then closes the AI clients, stops the verticles and the HTTP server, leaves the cluster
+   * cleanly, closes the pool and stops the embedded database.
    */
   public void close() {
     try {
       wiring.readiness().markStopping();
+      drain();
       try {
-        int closed = wiring.hub().closeAll(SERVICE_RESTART, "service restart").await(SOCKETS_CLOSE_MS, TimeUnit.MILLISECONDS);
+        int closed = wiring.hub().closeAll(GOING_AWAY, "going away").await(SOCKETS_CLOSE_MS, TimeUnit.MILLISECONDS);
         LOG.debug("Closed {} sockets for the shutdown", closed);
       } catch (TimeoutException | RuntimeException e) {
         // a client that does not answer its close frame is cut when the server stops

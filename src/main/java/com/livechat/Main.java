@@ -2,6 +2,7 @@ package com.livechat;
 
 import com.livechat.config.AppConfig;
 import com.livechat.config.ConfigLoader;
+import com.livechat.ops.StartupFailure;
 import com.livechat.voice.sim.CallCommand;
 import com.livechat.voice.sim.CarrierCommand;
 import java.util.Arrays;
@@ -37,7 +38,25 @@ public final class Main {
       System.exit(2);
       return;
     }
-    LiveChatServer server = LiveChatServer.start(config);
+    LiveChatServer server;
+    try {
+      server = LiveChatServer.start(config);
+    } catch (IllegalArgumentException e) {
+      LOG.error("Bad configuration: {}", e.getMessage());
+      LOG.debug("Bad configuration", e);
+      System.exit(2);
+      return;
+    } catch (StartupFailure e) {
+      LOG.error("Cannot start: {}", e.getMessage());
+      LOG.debug("Start-up failure", e);
+      System.exit(1);
+      return;
+    } catch (Throwable e) {
+      LOG.error("Cannot start: {}", StartupFailure.rootMessage(e));
+      LOG.debug("Start-up failure", e);
+      System.exit(1);
+      return;
+    }
     // only Vert.x's own launcher installs a hook; without one a killed node lingers in the cluster
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("Shutting down");

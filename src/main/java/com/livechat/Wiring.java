@@ -40,6 +40,7 @@ import com.livechat.conversation.Conversations;
 import com.livechat.events.EventLog;
 import com.livechat.events.Outbox;
 import com.livechat.http.HttpVerticle;
+import com.livechat.http.InFlight;
 import com.livechat.http.RouteGroup;
 import com.livechat.ops.Metrics;
 import com.livechat.ops.NodeVerticle;
@@ -132,6 +133,7 @@ public final class Wiring {
   private final Dialing dialing;
   private final Webhooking webhooking;
   private final LiveCalls liveCalls = new LiveCalls();
+  private final InFlight inFlight = new InFlight();
   /** The HTTP port, once bound (the public URL defaults to it). */
   private final AtomicInteger boundPort = new AtomicInteger();
   private final ChatService chat;
@@ -222,7 +224,7 @@ public final class Wiring {
     if (config.bridge().enabled()) {
       started = started.compose(x -> vertx.deployVerticle(new BridgeVerticle(config.bridge())));
     }
-    started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port),
+    started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port, inFlight),
         new DeploymentOptions().setInstances(instances)));
     return started.onSuccess(x -> boundPort.set(bound.get()));
   }
@@ -264,6 +266,11 @@ public final class Wiring {
 
   public Readiness readiness() {
     return readiness;
+  }
+
+  /** The node's HTTP requests in flight, and the gate a graceful stop closes. */
+  public InFlight inFlight() {
+    return inFlight;
   }
 
   public String nodeId() {

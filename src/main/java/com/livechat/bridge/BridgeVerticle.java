@@ -2,6 +2,7 @@ package com.livechat.bridge;
 
 import com.livechat.bus.Addresses;
 import com.livechat.config.AppConfig;
+import com.livechat.ops.StartupFailure;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServerOptions;
@@ -73,8 +74,9 @@ public final class BridgeVerticle extends VerticleBase {
       port = settings.port();
       LOG.info("Event-bus bridge for workers on {}:{} ({}, {} keys)", settings.host(), settings.port(),
           settings.tls() ? "TLS" : "plain TCP: keep it on a private network", settings.keys().size());
-    }).recover(err -> Future.failedFuture(new IllegalStateException("the event-bus bridge cannot listen on "
-        + settings.host() + ":" + settings.port() + " (bridge.host, bridge.port): " + err.getMessage(), err)));
+    }).recover(err -> Future.failedFuture(new StartupFailure("the event-bus bridge cannot listen on "
+        + settings.host() + ":" + settings.port() + " (bridge.host, bridge.port / LIVECHAT_BRIDGE_HOST, LIVECHAT_BRIDGE_PORT): "
+        + StartupFailure.rootMessage(err), err)));
   }
 
   @Override

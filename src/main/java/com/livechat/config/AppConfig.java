@@ -30,7 +30,14 @@ public record AppConfig(
     Campaigns campaigns,
     Webhooks webhooks,
     Bridge bridge,
+    Shutdown shutdown,
     JsonObject raw) {
+
+  /**
+   * A graceful stop (SIGTERM): new requests are answered 503 {@code shutting_down} at once, the
+   * ones in flight get up to {@code drainMs} to finish, then the rest are answered 503 too.
+   */
+  public record Shutdown(long drainMs) {}
 
   /**
    * Outbound webhooks (shared/API.md Part 6, docs/WEBHOOKS.md).
@@ -346,6 +353,7 @@ public record AppConfig(
         campaigns(config.section("campaigns")),
         webhooks(config.section("webhooks")),
         bridge(config.section("bridge")),
+        new Shutdown(config.section("shutdown").longNumber("drainMs", 0, 600_000)),
         json);
   }
 

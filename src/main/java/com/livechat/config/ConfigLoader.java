@@ -26,6 +26,7 @@ public final class ConfigLoader {
   private static final Map<String, EnvKey> ENV_KEYS = Map.ofEntries(
       Map.entry("LIVECHAT_HTTP_PORT", new EnvKey("http.port", ConfigLoader::parsePort)),
       Map.entry("LIVECHAT_HTTP_TRUSTED_PROXIES", new EnvKey("http.trustedProxies", ConfigLoader::parseList)),
+      Map.entry("LIVECHAT_SHUTDOWN_DRAIN_MS", new EnvKey("shutdown.drainMs", ConfigLoader::parseLong)),
       Map.entry("LIVECHAT_DATA_DIR", new EnvKey("dataDir", v -> v)),
       Map.entry("LIVECHAT_DB_URL", new EnvKey("db.url", v -> v)),
       Map.entry("LIVECHAT_CLUSTER", new EnvKey("cluster.enabled", ConfigLoader::parseBoolean)),
@@ -122,6 +123,14 @@ public final class ConfigLoader {
       return port;
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("not a port number: " + value);
+    }
+  }
+
+  private static Object parseLong(String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a whole number: " + value);
     }
   }
 

@@ -64,7 +64,8 @@ public final class DialerVerticle extends VerticleBase {
     jobs.claim(Dialer.QUEUE, dialer.owner(), batch, lease)
         .compose(claimed -> work(claimed).map(claimed.size()))
         .onComplete(ar -> {
-          if (ar.failed()) {
+          // a claim still running when the node stops fails as its pool closes: nothing to report
+          if (ar.failed() && !stopped) {
             LOG.warn("dialer could not claim attempts", ar.cause());
           }
           boolean more = ar.succeeded() && ar.result() == batch;

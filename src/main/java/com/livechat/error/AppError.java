@@ -181,6 +181,10 @@ public final class AppError extends RuntimeException {
       if (t instanceof SocketException || t instanceof ClosedConnectionException || t instanceof TimeoutException) {
         return true;
       }
+      // the pool or a client closed under a request by a stopping node
+      if ("Pool closed".equals(t.getMessage()) || "Client is closed".equals(t.getMessage())) {
+        return true;
+      }
       if (t instanceof PgException pg && pg.getSqlState() != null) {
         String state = pg.getSqlState();
         // 08 connection exceptions, 53 insufficient resources, 57P01-03 shutdown / cannot connect now

@@ -58,6 +58,9 @@ public final class ErrorMapper {
   }
 
   public static void respond(HttpServerResponse response, AppError error) {
+    if (response.ended()) {
+      return; // already answered: a stopping node's 503, a reset
+    }
     if (response.headWritten()) {
       response.reset();
       return;

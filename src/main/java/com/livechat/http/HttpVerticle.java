@@ -2,6 +2,7 @@ package com.livechat.http;
 
 import com.livechat.config.AppConfig;
 import com.livechat.error.AppError;
+import com.livechat.ops.StartupFailure;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServerOptions;
@@ -21,17 +22,20 @@ public final class HttpVerticle extends VerticleBase {
   private final AppConfig.Http http;
   private final Function<BodyHandler, List<RouteGroup>> routeGroups;
   private final AtomicInteger actualPort;
+  private final InFlight inFlight;
 
   /**
    * @param routeGroups builds this instance's route groups, in the order the router tries them
    *     (the widget routes first: they take nearly all the traffic)
    * @param actualPort receives the bound port (useful when the configured port is 0)
+   * @param inFlight the node's requests in flight, and the gate a graceful stop closes
    */
   public HttpVerticle(AppConfig.Http http, Function<BodyHandler, List<RouteGroup>> routeGroups,
-      AtomicInteger actualPort) {
+      AtomicInteger actualPort, InFlight inFlight) {
     this.http = http;
     this.routeGroups = routeGroups;
     this.actualPort = actualPort;
+    this.inFlight = inFlight;
   }
 
   /**
@@ -57,6 +61,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    router.route().handler(inFlight::track);
     List<RouteGroup> groups = routeGroups.apply(BodyHandler.create(false).setBodyLimit(http.bodyLimitBytes()));
     groups.forEach(group -> group.mount(router));
     List<DirectRoute> direct = groups.stream()
@@ -81,6 +86,9 @@ public final class HttpVerticle extends VerticleBase {
         .requestHandler(request -> {
           // no answer is ever sniffed into another type than the one it says
           request.response().putHeader(NOSNIFF_HEADER, NOSNIFF);
+          if (!inFlight.admit(request)) {
+            return;
+          }
           AppError badUri = RequestUris.check(request.uri());
           if (badUri != null) {
             ErrorMapper.respond(request.response(), badUri);
@@ -96,6 +104,9 @@ public final class HttpVerticle extends VerticleBase {
         // a request line or headers the HTTP codec refused (too long, malformed): the one error shape
         .invalidRequestHandler(HttpVerticle::invalidRequest)
         .listen()
-        .onSuccess(server -> actualPort.set(server.actualPort()));
+        .onSuccess(server -> actualPort.set(server.actualPort()))
+        .recover(err -> Future.failedFuture(new StartupFailure("the HTTP server cannot listen on " + http.host()
+            + ":" + http.port() + " (http.host, http.port / LIVECHAT_HTTP_PORT): " + StartupFailure.rootMessage(err),
+            err)));
   }
 }

@@ -53,6 +53,9 @@ public final class Responses {
   }
 
   private static void write(RoutingContext ctx, int status, io.vertx.core.AsyncResult<JsonObject> ar) {
+    if (ctx.response().ended() || ctx.response().closed()) {
+      return; // a stopping node answered 503 when the drain ran out, or the client left
+    }
     if (ar.succeeded()) {
       json(ctx, status, ar.result());
     } else {

@@ -72,7 +72,7 @@ public final class TenantHub {
 
   /**
    * Closes every authenticated socket of this node, dashboards' and visitors', with {@code code} and
-   * {@code reason}: at a graceful shutdown 1012 "service restart", so that clients reconnect (through
+   * {@code reason}: at a graceful shutdown 1001 "going away", so that clients reconnect (through
    * the load balancer, to another node) and resume from their lastEventId. Completes with the number
    * of sockets closed once their close handshakes are over; sockets that authenticate later are
    * not affected.

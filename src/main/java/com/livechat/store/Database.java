@@ -8,14 +8,17 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.SqlConnection;
+import com.livechat.ops.FreePorts;
+import com.livechat.ops.StartupFailure;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,20 +33,30 @@ public final class Database implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
   private final EmbeddedPostgres embedded;
+  private final EmbeddedDataDir dataDir;
   private final PgConnectOptions connectOptions;
 
-  private Database(EmbeddedPostgres embedded, PgConnectOptions connectOptions) {
+  private Database(EmbeddedPostgres embedded, EmbeddedDataDir dataDir, PgConnectOptions connectOptions) {
     this.embedded = embedded;
+    this.dataDir = dataDir;
     this.connectOptions = connectOptions;
   }
 
   public static Database open(AppConfig.Db db, Path dataDir) {
     if (!db.embedded()) {
-      return new Database(null, withDefaults(PgConnectOptions.fromUri(db.url())));
+      return new Database(null, null, withDefaults(PgConnectOptions.fromUri(db.url())));
     }
+    // zonky waits for "its" server on that port: another program there makes it hang, not fail
+    FreePorts.require("the embedded PostgreSQL", "127.0.0.1", db.embeddedPort(), "db.embeddedPort");
     Path pgData = dataDir.resolve("postgres").toAbsolutePath();
     try {
       Files.createDirectories(pgData);
+    } catch (IOException e) {
+      throw new StartupFailure("cannot create " + pgData + " (dataDir / LIVECHAT_DATA_DIR): "
+          + StartupFailure.rootMessage(e), e);
+    }
+    EmbeddedDataDir owned = EmbeddedDataDir.claim(dataDir, pgData);
+    try {
       long started = System.nanoTime();
       EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setDataDirectory(pgData)
@@ -68,17 +81,23 @@ public final class Database implements AutoCloseable {
           .setDatabase("postgres")
           .setUser("postgres")
           .setPassword("postgres");
-      return new Database(pg, withDefaults(options));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + pgData, e);
-    } catch (IllegalStateException | UnsupportedOperationException e) {
-      // zonky's three ways of saying it has nothing for this platform
+      return new Database(pg, owned, withDefaults(options));
+    } catch (IOException | RuntimeException e) {
+      // pg_ctl may have left a postmaster starting; the data dir is still ours, so it is an orphan now
+      try {
+        owned.stopOrphanedPostmaster();
+      } catch (IOException | RuntimeException again) {
+        LOG.debug("Could not stop the embedded PostgreSQL after its failed start", again);
+      }
+      owned.close();
       String message = String.valueOf(e.getMessage());
+      // zonky's three ways of saying it has nothing for this platform
       if (message.contains("Missing embedded postgres binaries") || message.startsWith("Unsupported architecture")
           || message.startsWith("Unknown OS")) {
-        throw new IllegalStateException(noBinaries(), e);
+        throw new StartupFailure(noBinaries(), e);
       }
-      throw e;
+      throw new StartupFailure("the embedded PostgreSQL did not start in " + pgData + " (dataDir /"
+          + " LIVECHAT_DATA_DIR, db.embeddedPort): " + StartupFailure.rootMessage(e), e);
     }
   }
 
@@ -103,15 +122,48 @@ public final class Database implements AutoCloseable {
         + connectOptions.getDatabase();
   }
 
-  /** Applies the numbered migrations of db/migration once each, recorded by Flyway. */
+  /**
+   * Applies the numbered migrations of db/migration once each, recorded by Flyway.
+   *
+   * @throws StartupFailure when the database cannot be reached or a migration fails
+   */
   public void migrate() {
     Flyway flyway = Flyway.configure()
         .dataSource(jdbcUrl(), connectOptions.getUser(), connectOptions.getPassword())
         .locations("classpath:db/migration")
         .load();
-    var result = flyway.migrate();
+    MigrateResult result;
+    try {
+      result = flyway.migrate();
+    } catch (FlywayException e) {
+      throw isConnectionFailure(e) ? unreachable(e)
+          : new StartupFailure("the database migrations failed: " + StartupFailure.rootMessage(e), e);
+    }
     LOG.info("Database schema at version {} ({} migrations applied now)",
         flyway.info().current().getVersion(), result.migrationsExecuted);
+  }
+
+  private static boolean isConnectionFailure(Throwable error) {
+    for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof java.sql.SQLException sql && sql.getSQLState() != null
+          && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("28")
+          || sql.getSQLState().equals("3D000"))) {
+        return true;
+      }
+      if (e instanceof java.net.ConnectException || e instanceof java.net.UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The database does not answer: the setting to look at, and never the URL's password. */
+  public StartupFailure unreachable(Throwable error) {
+    String where = connectOptions.getHost() + ":" + connectOptions.getPort() + "/" + connectOptions.getDatabase();
+    return new StartupFailure(embedded != null
+        ? "the embedded PostgreSQL on " + where + " does not answer: " + StartupFailure.rootMessage(error)
+        : "cannot reach the database " + where + " (db.url / LIVECHAT_DB_URL): " + StartupFailure.rootMessage(error),
+        error);
   }
 
   public Pool createPool(Vertx vertx, int maxSize) {
@@ -145,13 +197,16 @@ public final class Database implements AutoCloseable {
     });
   }
 
+  /** Stops the embedded PostgreSQL, then gives its data dir up; idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
     if (embedded != null) {
       try {
         embedded.close();
       } catch (IOException e) {
         LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
+      } finally {
+        dataDir.close();
       }
     }
   }

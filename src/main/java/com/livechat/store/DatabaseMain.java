@@ -1,6 +1,7 @@
 package com.livechat.store;
 
 import com.livechat.config.AppConfig;
+import com.livechat.ops.StartupFailure;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
@@ -17,8 +18,22 @@ public final class DatabaseMain {
       System.err.println("usage: DatabaseMain <data dir> <port>");
       System.exit(2);
     }
-    Database database = Database.open(new AppConfig.Db("", 1, Integer.parseInt(args[1])), Path.of(args[0]));
-    database.migrate();
+    Database database;
+    try {
+      database = Database.open(new AppConfig.Db("", 1, Integer.parseInt(args[1])), Path.of(args[0]));
+    } catch (StartupFailure e) {
+      System.err.println("Cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    try {
+      database.migrate();
+    } catch (StartupFailure e) {
+      database.close();
+      System.err.println("Cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       database.close();

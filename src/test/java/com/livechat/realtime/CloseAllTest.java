@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * TenantHub.closeAll: every socket of the node closed with one code, as a graceful shutdown does
- * with 1012 service restart so that clients reconnect elsewhere and resume.
+ * with 1001 going away so that clients reconnect elsewhere and resume.
  */
 class CloseAllTest {
 
@@ -64,7 +64,7 @@ class CloseAllTest {
   }
 
   @Test
-  void aGracefulShutdownClosesTheSocketsWith1012ServiceRestart() {
+  void aGracefulShutdownClosesTheSocketsWith1001GoingAway() {
     LiveChatServer server = TestServer.start();
     WsClient dashboard;
     WsClient visitor;
@@ -79,9 +79,9 @@ class CloseAllTest {
     long started = System.nanoTime();
     server.close();
     assertThat((System.nanoTime() - started) / 1_000_000).as("shutdown ms").isLessThan(15_000);
-    assertThat(dashboard.awaitClose(5)).isEqualTo((short) 1012);
-    assertThat(dashboard.closeReason).isEqualTo("service restart");
-    assertThat(visitor.awaitClose(5)).isEqualTo((short) 1012);
+    assertThat(dashboard.awaitClose(5)).isEqualTo((short) 1001);
+    assertThat(dashboard.closeReason).isEqualTo("going away");
+    assertThat(visitor.awaitClose(5)).isEqualTo((short) 1001);
     dashboard.close();
     visitor.close();
   }

@@ -23,6 +23,8 @@ public final class TestServer {
       json.getJsonObject("http").put("port", 0).put("host", "127.0.0.1").put("instances", 2);
       json.put("dataDir", Files.createTempDirectory("livechat-test-data").toString());
       json.getJsonObject("db").put("url", dbUrl).put("poolSize", 8);
+      // a test that stops its node with a request still running waits for it this long at most
+      json.getJsonObject("shutdown").put("drainMs", 2_000);
       json.getJsonObject("auth").put("passwordHashCost", 4).put("jwtSecret", "test-secret-of-at-least-32-characters!");
       // tests sign many tenants up from 127.0.0.1: the rate limits are off (capacity 0) except where a
       // test turns them on (com.livechat.ratelimit.RateLimitApiTest)
