@@ -30,7 +30,33 @@ public record AppConfig(
     Campaigns campaigns,
     Webhooks webhooks,
     Bridge bridge,
+    MetricsEndpoint metrics,
+    Log log,
     JsonObject raw) {
+
+  /**
+   * Who may read GET /metrics (docs/CONFIG.md, "Metrics").
+   *
+   * @param access {@code key}: on the HTTP port with the operator key (none configured: 404);
+   *     {@code port}: only on a listener of its own at {@code host}:{@code port}, without auth;
+   *     {@code public}: on the HTTP port to anyone
+   */
+  public record MetricsEndpoint(String access, String host, int port) {
+    public static final List<String> ACCESS = List.of("key", "port", "public");
+
+    public MetricsEndpoint {
+      if (!ACCESS.contains(access)) {
+        throw new IllegalArgumentException("metrics.access must be one of " + ACCESS + ", was " + access);
+      }
+    }
+
+    public boolean ownPort() {
+      return access.equals("port");
+    }
+  }
+
+  /** @param access one line per request on the {@code livechat.access} logger */
+  public record Log(boolean access) {}
 
   /**
    * Outbound webhooks (shared/API.md Part 6, docs/WEBHOOKS.md).
@@ -170,9 +196,18 @@ public record AppConfig(
   /**
    * @param jwtSecret empty means "generate one and keep it in the data dir"
    * @param visitorTokenMinutes lifetime of a visitor token (secure mode), 1 to {@link #MAX_VISITOR_TOKEN_MINUTES}
+   * @param signupEnabled false: POST /api/auth/signup answers 403 and only the operator creates tenants
    */
-  public record Auth(String jwtSecret, int jwtExpiresMinutes, int passwordHashCost, int visitorTokenMinutes) {
+  public record Auth(String jwtSecret, int jwtExpiresMinutes, int passwordHashCost, int visitorTokenMinutes,
+      boolean signupEnabled) {
     public static final int MAX_VISITOR_TOKEN_MINUTES = 1440;
+
+    @Override
+    public String toString() {
+      return "Auth[jwtSecret=" + (jwtSecret.isEmpty() ? "" : "***") + ", jwtExpiresMinutes=" + jwtExpiresMinutes
+          + ", passwordHashCost=" + passwordHashCost + ", visitorTokenMinutes=" + visitorTokenMinutes
+          + ", signupEnabled=" + signupEnabled + "]";
+    }
   }
 
   /**
@@ -316,7 +351,8 @@ public record AppConfig(
             cluster.strings("members")),
         new Auth(auth.string("jwtSecret"), auth.integer("jwtExpiresMinutes", 1, Integer.MAX_VALUE),
             auth.integer("passwordHashCost", 4, 31),
-            auth.integer("visitorTokenMinutes", 1, Auth.MAX_VISITOR_TOKEN_MINUTES)),
+            auth.integer("visitorTokenMinutes", 1, Auth.MAX_VISITOR_TOKEN_MINUTES),
+            auth.bool("signupEnabled")),
         chatConfig,
         openAi,
         Ai.from(ai, openAi, chatConfig),
@@ -346,6 +382,9 @@ public record AppConfig(
         campaigns(config.section("campaigns")),
         webhooks(config.section("webhooks")),
         bridge(config.section("bridge")),
+        new MetricsEndpoint(config.section("metrics").string("access"), config.section("metrics").string("host"),
+            config.section("metrics").integer("port", 0, 65_535)),
+        new Log(config.section("log").bool("access")),
         json);
   }
 
