@@ -231,7 +231,7 @@ public final class Wiring {
     if (config.bridge().enabled()) {
       started = started.compose(x -> vertx.deployVerticle(new BridgeVerticle(config.bridge())));
     }
-    started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port),
+    started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), config.log(), this::routeGroups, port),
         new DeploymentOptions().setInstances(instances)));
     return started.onSuccess(x -> boundPort.set(bound.get()));
   }

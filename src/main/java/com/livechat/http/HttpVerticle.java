@@ -19,6 +19,7 @@ public final class HttpVerticle extends VerticleBase {
   private static final CharSequence NOSNIFF = io.vertx.core.http.HttpHeaders.createOptimized("nosniff");
 
   private final AppConfig.Http http;
+  private final boolean accessLog;
   private final Function<BodyHandler, List<RouteGroup>> routeGroups;
   private final AtomicInteger actualPort;
 
@@ -27,9 +28,10 @@ public final class HttpVerticle extends VerticleBase {
    *     (the widget routes first: they take nearly all the traffic)
    * @param actualPort receives the bound port (useful when the configured port is 0)
    */
-  public HttpVerticle(AppConfig.Http http, Function<BodyHandler, List<RouteGroup>> routeGroups,
+  public HttpVerticle(AppConfig.Http http, AppConfig.Log log, Function<BodyHandler, List<RouteGroup>> routeGroups,
       AtomicInteger actualPort) {
     this.http = http;
+    this.accessLog = log.access();
     this.routeGroups = routeGroups;
     this.actualPort = actualPort;
   }
@@ -39,7 +41,8 @@ public final class HttpVerticle extends VerticleBase {
    * headers over it, else 400; in the JSON error shape, and the connection closed after it (what
    * follows on it cannot be trusted).
    */
-  private static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+  private void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    identify(request);
     Throwable cause = request.decoderResult().cause();
     AppError error;
     if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
@@ -54,6 +57,14 @@ public final class HttpVerticle extends VerticleBase {
     ErrorMapper.respond(request.response(), error);
   }
 
+  /** The request's id on its response, and its access-log line once it ends. */
+  private void identify(io.vertx.core.http.HttpServerRequest request) {
+    String requestId = RequestIds.assign(request);
+    if (accessLog) {
+      AccessLog.watch(request, requestId);
+    }
+  }
+
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
@@ -63,10 +74,10 @@ public final class HttpVerticle extends VerticleBase {
         .filter(DirectRoute.class::isInstance).map(DirectRoute.class::cast).toList();
 
     router.route().failureHandler(ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
-        ? AppError.from(ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
+        ? ErrorMapper.classify(ctx.response(), ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
     for (int status : new int[] {404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
-          ? AppError.from(ctx.failure()) : ErrorMapper.forStatus(status)));
+          ? ErrorMapper.classify(ctx.response(), ctx.failure()) : ErrorMapper.forStatus(status)));
     }
 
     return vertx.createHttpServer(new HttpServerOptions()
@@ -79,6 +90,7 @@ public final class HttpVerticle extends VerticleBase {
             // otherwise carry (about 4.7 KB per idle dashboard socket) is not needed
             .setStrictThreadMode(true))
         .requestHandler(request -> {
+          identify(request);
           // no answer is ever sniffed into another type than the one it says
           request.response().putHeader(NOSNIFF_HEADER, NOSNIFF);
           AppError badUri = RequestUris.check(request.uri());
@@ -94,7 +106,7 @@ public final class HttpVerticle extends VerticleBase {
           router.handle(request);
         })
         // a request line or headers the HTTP codec refused (too long, malformed): the one error shape
-        .invalidRequestHandler(HttpVerticle::invalidRequest)
+        .invalidRequestHandler(this::invalidRequest)
         .listen()
         .onSuccess(server -> actualPort.set(server.actualPort()));
   }
