@@ -6,6 +6,7 @@ import com.hazelcast.config.NetworkConfig;
 import com.livechat.auth.JwtService;
 import com.livechat.chat.ContactExtractor;
 import com.livechat.config.AppConfig;
+import com.livechat.config.StartupSummary;
 import com.livechat.ops.NodeVerticle;
 import com.livechat.store.Database;
 import io.vertx.core.Vertx;
@@ -65,6 +66,7 @@ public final class LiveChatServer {
       wiring.readiness().markStarted();
       LOG.info("Live chat node ready on http://{}:{}{}", config.http().host(), server.port(),
           clusterManager != null ? " (cluster " + config.cluster().name() + ", node " + clusterManager.getNodeId() + ")" : "");
+      LOG.info(StartupSummary.text(config, server.port(), wiring.metricsPort(), wiring.nodeId()));
       return server;
     } catch (RuntimeException e) {
       if (vertx != null) {
