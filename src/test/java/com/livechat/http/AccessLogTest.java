@@ -35,6 +35,8 @@ class AccessLogTest {
 
   private Vertx vertx;
   private final AtomicInteger port = new AtomicInteger();
+  /** A verticle with log.access off. */
+  private final AtomicInteger quietPort = new AtomicInteger();
   private Api api;
   private final ListAppender<ILoggingEvent> access = new ListAppender<>();
   private final ListAppender<ILoggingEvent> errors = new ListAppender<>();
@@ -57,6 +59,8 @@ class AccessLogTest {
     vertx.deployVerticle(() -> new HttpVerticle(http, new AppConfig.Log(true), body -> List.of(routes.apply(body)), port),
         new DeploymentOptions().setInstances(1)).await();
     api = new Api(port.get());
+    vertx.deployVerticle(() -> new HttpVerticle(http, new AppConfig.Log(false), body -> List.of(routes.apply(body)),
+        quietPort), new DeploymentOptions().setInstances(1)).await();
     access.start();
     errors.start();
     ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(access);
@@ -110,6 +114,18 @@ class AccessLogTest {
     Api.Response r = api.post("/echo", "{\"a\": 1}", "X-Request-Id", "post-1");
     assertThat(r.status()).isEqualTo(200);
     assertThat(accessLine("post-1")).matches("POST /echo 200 \\d+ms 8B post-1");
+  }
+
+  @Test
+  void withTheAccessLogOffThereIsNoLineButStillAnId() {
+    Api.Response quiet = new Api(quietPort.get()).get("/hello", "X-Request-Id", "quiet-1");
+    assertThat(quiet.header("x-request-id")).isEqualTo("quiet-1");
+    // a line of the logging verticle, asked after: the quiet one would have had its line by then
+    api.get("/hello", "X-Request-Id", "loud-1");
+    accessLine("loud-1");
+    synchronized (access) {
+      assertThat(access.list).noneMatch(e -> e.getFormattedMessage().contains("quiet-1"));
+    }
   }
 
   @Test
