@@ -2,9 +2,10 @@ package com.livechat.http;
 
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,11 +28,16 @@ public final class AccessLog {
   private static final Pattern SECRET_PARAM =
       Pattern.compile(".*(token|key|password|passwd|secret|signature|sig|auth|credential|code).*");
 
+  /** An upgrade request's line, waiting for the socket's acceptance or refusal; no reference to the response. */
+  private record Pending(String method, String uri, String requestId, long start) {}
+
   /**
-   * Upgrade requests between their arrival and their socket's acceptance (or refusal), by response:
-   * the router hands routes a wrapper of the request, but the same response.
+   * Upgrade requests between their arrival and their socket's acceptance or refusal, by response (the
+   * router hands routes a wrapper of the request, but the same response). Weak keys: an upgrade that
+   * neither ends its response nor reports its acceptance (a route that does not call {@link
+   * #upgraded}, a connection gone mid-handshake) leaves nothing behind once its response is gone.
    */
-  private static final Map<HttpServerResponse, Runnable> UPGRADES = new ConcurrentHashMap<>();
+  private static final Map<HttpServerResponse, Pending> UPGRADES = Collections.synchronizedMap(new WeakHashMap<>());
 
   private AccessLog() {}
 
@@ -43,34 +49,30 @@ public final class AccessLog {
     long start = System.nanoTime();
     HttpServerResponse response = request.response();
     if (!request.canUpgradeToWebSocket()) {
-      response.endHandler(v -> write(request, response.getStatusCode(), requestId, start));
+      response.endHandler(v -> write(request.method().name(), request.uri(), response.getStatusCode(),
+          response.bytesWritten(), requestId, start));
       return;
     }
-    // an accepted upgrade never ends its response: its line waits for upgraded(); a refused one ends
-    // it with an error, and one whose connection went first only closes it
-    Runnable line = () -> {
-      if (UPGRADES.remove(response) != null) {
-        write(request, response.ended() ? response.getStatusCode() : 101, requestId, start);
-      }
-    };
-    UPGRADES.put(response, line);
-    response.endHandler(v -> line.run());
-    response.closeHandler(v -> UPGRADES.remove(response));
+    // an accepted upgrade never ends its response: its line waits for upgraded(); a refused one ends it
+    UPGRADES.put(response, new Pending(request.method().name(), request.uri(), requestId, start));
+    response.endHandler(v -> finish(response, response.getStatusCode()));
   }
 
   /** The access line of an upgrade request whose WebSocket was accepted (status 101). */
   public static void upgraded(HttpServerRequest request) {
-    Runnable line = UPGRADES.get(request.response());
-    if (line != null) {
-      line.run();
+    finish(request.response(), 101);
+  }
+
+  private static void finish(HttpServerResponse response, int status) {
+    Pending pending = UPGRADES.remove(response);
+    if (pending != null) {
+      write(pending.method(), pending.uri(), status, response.bytesWritten(), pending.requestId(), pending.start());
     }
   }
 
-  private static void write(HttpServerRequest request, int status, String requestId, long start) {
+  private static void write(String method, String uri, int status, long bytes, String requestId, long start) {
     long millis = (System.nanoTime() - start) / 1_000_000;
-    String method = request.method().name();
-    String path = loggable(request.uri());
-    long bytes = request.response().bytesWritten();
+    String path = loggable(uri);
     LOG.atInfo()
         .addKeyValue("method", method)
         .addKeyValue("path", path)
