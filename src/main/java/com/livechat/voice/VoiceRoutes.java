@@ -108,7 +108,7 @@ public final class VoiceRoutes implements RouteGroup {
     calls.admitRelay(url, request.getHeader(SIGNATURE), request.getParam("callSid"))
         .onComplete(ar -> own.runOnContext(v -> {
           if (ar.failed()) {
-            WebSocketUpgrade.refuse(request, AppError.from(ar.cause()));
+            WebSocketUpgrade.refuse(request, ErrorMapper.classify(request.response(), ar.cause()));
             return;
           }
           request.toWebSocket().onSuccess(ws -> AccessLog.upgraded(request)).onSuccess(ws -> {

@@ -371,7 +371,7 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
           } else if (!sse.started()) {
             ErrorMapper.respond(ctx, ar.cause());
           } else {
-            sse.end("error", ErrorMapper.body(AppError.from(ar.cause())));
+            sse.end("error", ErrorMapper.body(ErrorMapper.classify(ctx.response(), ar.cause())));
           }
         });
   }
