@@ -1,5 +1,6 @@
 package com.livechat.admin;
 
+import com.livechat.account.AccountStore;
 import com.livechat.account.Accounts;
 import com.livechat.account.Credentials;
 import com.livechat.auth.OperatorKey;
@@ -84,7 +85,8 @@ public final class AdminRoutes implements RouteGroup {
   private Future<JsonObject> listTenants(RoutingContext ctx) {
     int limit = Paging.limit(ctx);
     return accounts.tenants(Paging.after(ctx), limit + 1)
-        .map(rows -> Paging.page(rows, limit, t -> t.toJson(), t -> t.position()));
+        .map(rows -> Paging.page(rows, limit, AccountStore.TenantSummary::toJson,
+            AccountStore.TenantSummary::position));
   }
 
   private Future<JsonObject> getLimits(RoutingContext ctx) {

@@ -87,7 +87,8 @@ public final class StartupSummary {
 
   private static String metrics(AppConfig.MetricsEndpoint metrics, int metricsPort) {
     return switch (metrics.access()) {
-      case "port" -> "own listener " + metrics.host() + ":" + (metricsPort > 0 ? metricsPort : metrics.port()) + ", no auth";
+      case "port" -> "own listener " + metrics.host() + ":" + (metricsPort > 0 ? metricsPort : metrics.port())
+          + ", no auth";
       case "public" -> "public on the HTTP port";
       default -> "operator key on the HTTP port";
     };
