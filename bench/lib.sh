@@ -4,6 +4,10 @@
 # to another, and cleans every child process up on exit.
 set -euo pipefail
 
+# every server and node started here, and the generators, read GET /metrics without an operator key
+# (metrics.access, docs/CONFIG.md#metrics); they listen on loopback
+export LIVECHAT_METRICS_ACCESS="${LIVECHAT_METRICS_ACCESS:-public}"
+
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(dirname "$BENCH_DIR")"
 cd "$ROOT"

@@ -8,6 +8,7 @@ import com.livechat.chat.ContactExtractor;
 import com.livechat.config.AppConfig;
 import com.livechat.http.InFlight;
 import com.livechat.ops.FreePorts;
+import com.livechat.config.StartupSummary;
 import com.livechat.ops.NodeVerticle;
 import com.livechat.ops.StartupFailure;
 import com.livechat.store.Database;
@@ -93,6 +94,7 @@ public final class LiveChatServer {
       LOG.info("Live chat node ready on http://{}:{}{}", config.http().host(), server.port(),
           clusterManager != null ? " (cluster " + config.cluster().name() + ", node " + clusterManager.getNodeId() + ")" : "");
       removeHook(stopDatabase);
+      LOG.info(StartupSummary.text(config, server.port(), wiring.metricsPort(), wiring.nodeId()));
       return server;
     } catch (Throwable e) {
       // await() rethrows a failed future's cause as it is, checked ones too (a BindException)

@@ -17,6 +17,7 @@ import com.livechat.assistant.KnowledgeRoutes;
 import com.livechat.assistant.KnowledgeStore;
 import com.livechat.auth.DashboardAuth;
 import com.livechat.auth.JwtService;
+import com.livechat.auth.OperatorKey;
 import com.livechat.auth.PasswordHasher;
 import com.livechat.auth.VisitorTokens;
 import com.livechat.chat.CallTurns;
@@ -43,6 +44,7 @@ import com.livechat.http.HttpVerticle;
 import com.livechat.http.InFlight;
 import com.livechat.http.RouteGroup;
 import com.livechat.ops.Metrics;
+import com.livechat.ops.MetricsVerticle;
 import com.livechat.ops.NodeVerticle;
 import com.livechat.ops.OpsRoutes;
 import com.livechat.ops.Readiness;
@@ -134,6 +136,9 @@ public final class Wiring {
   private final Webhooking webhooking;
   private final LiveCalls liveCalls = new LiveCalls();
   private final InFlight inFlight = new InFlight();
+  /** The port of the metrics listener, once bound (metrics.access = port). */
+  private final AtomicInteger metricsPort = new AtomicInteger();
+  private final OperatorKey operatorKey;
   /** The HTTP port, once bound (the public URL defaults to it). */
   private final AtomicInteger boundPort = new AtomicInteger();
   private final ChatService chat;
@@ -152,6 +157,7 @@ public final class Wiring {
     this.jwt = new JwtService(vertx, jwtSecret, config.auth().jwtExpiresMinutes());
     this.visitorTokens = new VisitorTokens(vertx, jwtSecret, config.auth().visitorTokenMinutes());
     this.dashboardAuth = new DashboardAuth(jwt);
+    this.operatorKey = new OperatorKey(config.admin());
     this.rateLimits = new RateLimiters(config.rateLimits(), config.http().trustedProxies(), metrics);
     this.eventLog = new EventLog(pool);
     Outbox outbox = new Outbox(pool, vertx);
@@ -221,10 +227,13 @@ public final class Wiring {
         new DeploymentOptions().setInstances(instances)));
     started = started.compose(x -> vertx.deployVerticle(dialing.verticle()));
     started = started.compose(x -> vertx.deployVerticle(webhooking.verticle()));
+    if (config.metrics().ownPort()) {
+      started = started.compose(x -> vertx.deployVerticle(new MetricsVerticle(config.metrics(), metrics, metricsPort)));
+    }
     if (config.bridge().enabled()) {
       started = started.compose(x -> vertx.deployVerticle(new BridgeVerticle(config.bridge())));
     }
-    started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), this::routeGroups, port, inFlight),
+    started = started.compose(x -> vertx.deployVerticle(() -> new HttpVerticle(config.http(), config.log(), this::routeGroups, port, inFlight),
         new DeploymentOptions().setInstances(instances)));
     return started.onSuccess(x -> boundPort.set(bound.get()));
   }
@@ -242,8 +251,8 @@ public final class Wiring {
         visitorTokens, new ContactExtractor(config.chat().phoneRegion()));
     return List.of(
         new WidgetRoutes(vertx, widgets, widgetUses, body, config.chat().requestTimeoutMs()),
-        new OpsRoutes(readiness, metrics),
-        new AccountRoutes(accounts, rateLimits, body),
+        new OpsRoutes(readiness, metrics, config.metrics(), operatorKey),
+        new AccountRoutes(accounts, rateLimits, body, config.auth().signupEnabled()),
         new ConversationRoutes(conversations, body, dashboardAuth),
         new AnalyticsRoutes(analytics, dashboardAuth),
         new UsageRoutes(usage, dashboardAuth),
@@ -254,7 +263,7 @@ public final class Wiring {
         new CampaignRoutes(campaigns, body, dashboardAuth),
         new DncRoutes(campaigns, body, dashboardAuth),
         new WebhookRoutes(webhooking.webhooks(), body, dashboardAuth),
-        new AdminRoutes(config.admin(), usage, body),
+        new AdminRoutes(operatorKey, usage, accounts, body),
         new TenantSocketHandler(sockets, jwt),
         new VisitorSocketHandler(sockets, widgets, visitorTokens),
         new VoiceRoutes(vertx, body, calls, liveCalls, config.voice(), config.realtime().authTimeoutMs(),
@@ -319,6 +328,11 @@ public final class Wiring {
 
   public Metrics metrics() {
     return metrics;
+  }
+
+  /** The port GET /metrics is served on with metrics.access = port (0 before it is bound, or without it). */
+  public int metricsPort() {
+    return metricsPort.get();
   }
 
   public LiveCalls liveCalls() {

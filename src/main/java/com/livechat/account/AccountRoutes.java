@@ -16,16 +16,17 @@ import java.util.Locale;
 /** Sign-up and login (shared/API.md Part 2, Accounts). */
 public final class AccountRoutes implements RouteGroup {
 
-  static final int COMPANY_MAX = 100;
-
   private final Accounts accounts;
   private final RateLimiters limits;
   private final BodyHandler body;
+  private final boolean signupEnabled;
 
-  public AccountRoutes(Accounts accounts, RateLimiters limits, BodyHandler body) {
+  /** @param signupEnabled false: sign-up answers 403 signup_disabled (the operator creates tenants) */
+  public AccountRoutes(Accounts accounts, RateLimiters limits, BodyHandler body, boolean signupEnabled) {
     this.accounts = accounts;
     this.limits = limits;
     this.body = body;
+    this.signupEnabled = signupEnabled;
   }
 
   @Override
@@ -35,10 +36,13 @@ public final class AccountRoutes implements RouteGroup {
   }
 
   private Future<JsonObject> signup(RoutingContext ctx) {
+    if (!signupEnabled) {
+      throw AppError.forbidden("signup_disabled", "Sign-up is closed on this server; ask its operator for an account.");
+    }
     JsonObject body = Bodies.object(ctx);
     String email = Credentials.email(body);
     String password = Credentials.password(body);
-    String company = Bodies.requiredText(body, "companyName", 1, COMPANY_MAX);
+    String company = Bodies.requiredText(body, "companyName", 1, Accounts.COMPANY_MAX);
     // after validation (a 400 costs nothing), before the deliberately slow hash
     limits.take(Limit.SIGNUP_IP, limits.clientKey(ctx.request()));
     return accounts.signup(email, password, company);

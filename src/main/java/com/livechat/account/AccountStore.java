@@ -1,12 +1,17 @@
 package com.livechat.account;
 
 import com.livechat.assistant.Assistant;
+import com.livechat.store.Keyset;
+import com.livechat.store.Rows;
+import com.livechat.store.Timestamps;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.util.List;
 
 /** Tenants, their users and widget tokens: the SQL of sign-up and login. */
 public final class AccountStore {
@@ -29,6 +34,23 @@ public final class AccountStore {
       byte[] widgetTokenHash,
       String plan) {}
 
+  /** A tenant as the operator's list shows it. */
+  public record TenantSummary(String id, String name, String plan, OffsetDateTime createdAt, String ownerEmail) {
+    public JsonObject toJson() {
+      return new JsonObject().put("id", id).put("name", name).put("plan", plan)
+          .put("createdAt", Timestamps.format(createdAt)).put("ownerEmail", ownerEmail);
+    }
+
+    public Keyset position() {
+      return new Keyset(createdAt, id);
+    }
+  }
+
+  // the page walks tenants_created_idx; each row's owner is one probe of users_tenant_idx
+  private static final String LIST_TENANTS =
+      "SELECT t.id, t.name, t.plan, t.created_at, (SELECT u.email FROM users u WHERE u.tenant_id = t.id "
+          + "AND u.role = 'owner' ORDER BY u.created_at LIMIT 1) AS owner_email FROM tenants t "
+          + "WHERE ($1::timestamptz IS NULL OR (t.created_at, t.id) > ($1, $2)) ORDER BY t.created_at, t.id LIMIT $3";
   private static final String INSERT_TENANT =
       "INSERT INTO tenants (id, name, widget_config, plan) VALUES ($1, $2, $3, $4)";
   private static final String INSERT_ASSISTANT =
@@ -59,6 +81,12 @@ public final class AccountStore {
         .compose(x -> tx.preparedQuery(INSERT_TOKEN)
             .execute(Tuple.of(t.tenantId(), io.vertx.core.buffer.Buffer.buffer(t.widgetTokenHash()))))
         .mapEmpty());
+  }
+
+  public Future<List<TenantSummary>> tenants(Keyset after, int limit) {
+    return pool.preparedQuery(LIST_TENANTS).execute(Tuple.of(Keyset.createdAt(after), Keyset.id(after), limit))
+        .map(rows -> Rows.all(rows, r -> new TenantSummary(r.getString("id"), r.getString("name"),
+            r.getString("plan"), r.getOffsetDateTime("created_at"), r.getString("owner_email"))));
   }
 
   public Future<User> findUserByEmail(String email) {

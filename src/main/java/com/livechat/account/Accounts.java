@@ -16,6 +16,9 @@ import java.util.List;
 /** Sign-up, login and a tenant's team: who may use the dashboard, and as what. */
 public final class Accounts {
 
+  /** The longest company (tenant) name, at sign-up and when the operator creates a tenant. */
+  public static final int COMPANY_MAX = 100;
+
   private final AccountStore accounts;
   private final UserStore users;
   private final PasswordHasher passwords;
@@ -33,11 +36,33 @@ public final class Accounts {
     this.defaultPlan = defaultPlan;
   }
 
+  /** A tenant just created, with its owner; the widget token is known only here (only its hash is stored). */
+  public record NewAccount(String tenantId, String userId, String email, String widgetToken) {
+    public JsonObject user() {
+      return new JsonObject().put("id", userId).put("email", email).put("role", "owner");
+    }
+
+    public JsonObject tenant() {
+      return new JsonObject().put("id", tenantId).put("widgetToken", widgetToken);
+    }
+  }
+
   /**
-   * Creates the tenant, its owner, a widget token and a default assistant in one transaction.
-   * The body of a 201: {token, user, tenant: {id, widgetToken}}; the widget token is shown only here.
+   * Sign-up: {@link #createTenant} on the default plan. The body of a 201: {token, user, tenant:
+   * {id, widgetToken}}; the widget token is shown only here.
    */
   public Future<JsonObject> signup(String email, String password, String company) {
+    return createTenant(email, password, company, defaultPlan).map(created -> new JsonObject()
+        .put("token", jwt.issue(created.userId(), created.tenantId(), "owner"))
+        .put("user", created.user())
+        .put("tenant", created.tenant()));
+  }
+
+  /**
+   * Creates the tenant, its owner, a widget token and a default assistant in one transaction, for
+   * sign-up and the operator alike; 409 email_taken when the email has an account.
+   */
+  public Future<NewAccount> createTenant(String email, String password, String company, String plan) {
     String tenantId = Ids.next("tnt");
     String userId = Ids.next("usr");
     String widgetToken = WidgetTokens.generate();
@@ -45,15 +70,17 @@ public final class Accounts {
     return passwords.hash(password)
         .compose(hash -> accounts.createTenant(new AccountStore.NewTenant(tenantId, company,
             defaultWidgetConfig(company, assistant.id()), assistant, userId, email, hash,
-            WidgetTokens.hash(widgetToken), defaultPlan)))
+            WidgetTokens.hash(widgetToken), plan)))
         .recover(Credentials::emailTaken)
         .map(v -> {
           tenantChanges.announce(tenantId);
-          return new JsonObject()
-              .put("token", jwt.issue(userId, tenantId, "owner"))
-              .put("user", new JsonObject().put("id", userId).put("email", email).put("role", "owner"))
-              .put("tenant", new JsonObject().put("id", tenantId).put("widgetToken", widgetToken));
+          return new NewAccount(tenantId, userId, email, widgetToken);
         });
+  }
+
+  /** Every tenant, oldest first, after {@code after} (null: from the start); up to {@code limit} rows. */
+  public Future<List<AccountStore.TenantSummary>> tenants(Keyset after, int limit) {
+    return accounts.tenants(after, limit);
   }
 
   /** The body of a 200: {token, user, tenantId}; a wrong email or password fails with 401 invalid_credentials. */

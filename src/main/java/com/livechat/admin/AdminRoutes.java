@@ -1,11 +1,13 @@
 package com.livechat.admin;
 
-import com.livechat.auth.Bearer;
-import com.livechat.auth.WidgetTokens;
-import com.livechat.config.AppConfig;
+import com.livechat.account.AccountStore;
+import com.livechat.account.Accounts;
+import com.livechat.account.Credentials;
+import com.livechat.auth.OperatorKey;
 import com.livechat.error.AppError;
 import com.livechat.http.Bodies;
 import com.livechat.http.ErrorMapper;
+import com.livechat.http.Paging;
 import com.livechat.http.Responses;
 import com.livechat.http.RouteGroup;
 import com.livechat.store.Ids;
@@ -16,7 +18,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Map;
 
@@ -28,35 +29,64 @@ import java.util.Map;
 public final class AdminRoutes implements RouteGroup {
 
   private final UsageStore usage;
+  private final Accounts accounts;
   private final BodyHandler body;
-  /** Only a digest of the key is kept, and compared in constant time. */
-  private final byte[] keyDigest;
+  private final OperatorKey key;
 
-  public AdminRoutes(AppConfig.Admin admin, UsageStore usage, BodyHandler body) {
+  public AdminRoutes(OperatorKey key, UsageStore usage, Accounts accounts, BodyHandler body) {
     this.usage = usage;
+    this.accounts = accounts;
     this.body = body;
-    this.keyDigest = admin.enabled() ? WidgetTokens.hash(admin.key()) : null;
+    this.key = key;
   }
 
   @Override
   public void mount(Router router) {
     router.route("/api/admin/*").handler(this::authenticate);
+    router.post("/api/admin/tenants").handler(body).handler(Responses::noStore)
+        .handler(ctx -> Responses.reply(ctx, 201, this::createTenant));
+    router.get("/api/admin/tenants").handler(ctx -> Responses.reply(ctx, 200, this::listTenants));
     router.get("/api/admin/tenants/:tenantId/limits").handler(ctx -> Responses.reply(ctx, 200, this::getLimits));
     router.put("/api/admin/tenants/:tenantId/limits").handler(body)
         .handler(ctx -> Responses.reply(ctx, 200, this::setLimits));
   }
 
   private void authenticate(RoutingContext ctx) {
-    if (keyDigest == null) {
-      ErrorMapper.respond(ctx.response(), ErrorMapper.forStatus(404));
-      return;
-    }
-    String key = Bearer.token(ctx.request());
-    if (key == null || !MessageDigest.isEqual(keyDigest, WidgetTokens.hash(key))) {
-      ErrorMapper.respond(ctx.response(), AppError.unauthorized("invalid_admin_key", "Missing or wrong operator key."));
+    AppError refused = key.check(ctx.request());
+    if (refused != null) {
+      ErrorMapper.respond(ctx.response(), refused);
       return;
     }
     ctx.next();
+  }
+
+  /**
+   * A tenant made by the operator (sign-up may be closed): the same rules and rows as sign-up, on
+   * the plan asked for. The answer is sign-up's without a JWT: the operator hands the owner their
+   * email and password, and the tenant's widget token, shown only here.
+   */
+  private Future<JsonObject> createTenant(RoutingContext ctx) {
+    JsonObject body = Bodies.object(ctx);
+    Bodies.onlyFields(body, List.of("companyName", "email", "password", "plan"));
+    String email = Credentials.email(body);
+    String password = Credentials.password(body);
+    String company = Bodies.requiredText(body, "companyName", 1, Accounts.COMPANY_MAX);
+    Object plan = body.getValue("plan");
+    if (plan != null && !(plan instanceof String p && usage.plans().has(p))) {
+      throw AppError.invalid("unknown_plan", "plan must be one of " + usage.plans().plans().fieldNames() + ".");
+    }
+    String chosen = plan != null ? (String) plan : usage.plans().defaultPlan();
+    return accounts.createTenant(email, password, company, chosen).map(created -> new JsonObject()
+        .put("user", created.user())
+        .put("tenant", created.tenant().put("name", company).put("plan", chosen)));
+  }
+
+  /** Every tenant, oldest first, paged as the other lists are. */
+  private Future<JsonObject> listTenants(RoutingContext ctx) {
+    int limit = Paging.limit(ctx);
+    return accounts.tenants(Paging.after(ctx), limit + 1)
+        .map(rows -> Paging.page(rows, limit, AccountStore.TenantSummary::toJson,
+            AccountStore.TenantSummary::position));
   }
 
   private Future<JsonObject> getLimits(RoutingContext ctx) {

@@ -31,6 +31,8 @@ public record AppConfig(
     Webhooks webhooks,
     Bridge bridge,
     Shutdown shutdown,
+    MetricsEndpoint metrics,
+    Log log,
     JsonObject raw) {
 
   /**
@@ -38,6 +40,30 @@ public record AppConfig(
    * ones in flight get up to {@code drainMs} to finish, then the rest are answered 503 too.
    */
   public record Shutdown(long drainMs) {}
+
+  /**
+   * Who may read GET /metrics (docs/CONFIG.md, "Metrics").
+   *
+   * @param access {@code key}: on the HTTP port with the operator key (none configured: 404);
+   *     {@code port}: only on a listener of its own at {@code host}:{@code port}, without auth;
+   *     {@code public}: on the HTTP port to anyone
+   */
+  public record MetricsEndpoint(String access, String host, int port) {
+    public static final List<String> ACCESS = List.of("key", "port", "public");
+
+    public MetricsEndpoint {
+      if (!ACCESS.contains(access)) {
+        throw new IllegalArgumentException("metrics.access must be one of " + ACCESS + ", was " + access);
+      }
+    }
+
+    public boolean ownPort() {
+      return access.equals("port");
+    }
+  }
+
+  /** @param access one line per request on the {@code livechat.access} logger */
+  public record Log(boolean access) {}
 
   /**
    * Outbound webhooks (shared/API.md Part 6, docs/WEBHOOKS.md).
@@ -177,9 +203,18 @@ public record AppConfig(
   /**
    * @param jwtSecret empty means "generate one and keep it in the data dir"
    * @param visitorTokenMinutes lifetime of a visitor token (secure mode), 1 to {@link #MAX_VISITOR_TOKEN_MINUTES}
+   * @param signupEnabled false: POST /api/auth/signup answers 403 and only the operator creates tenants
    */
-  public record Auth(String jwtSecret, int jwtExpiresMinutes, int passwordHashCost, int visitorTokenMinutes) {
+  public record Auth(String jwtSecret, int jwtExpiresMinutes, int passwordHashCost, int visitorTokenMinutes,
+      boolean signupEnabled) {
     public static final int MAX_VISITOR_TOKEN_MINUTES = 1440;
+
+    @Override
+    public String toString() {
+      return "Auth[jwtSecret=" + (jwtSecret.isEmpty() ? "" : "***") + ", jwtExpiresMinutes=" + jwtExpiresMinutes
+          + ", passwordHashCost=" + passwordHashCost + ", visitorTokenMinutes=" + visitorTokenMinutes
+          + ", signupEnabled=" + signupEnabled + "]";
+    }
   }
 
   /**
@@ -323,7 +358,8 @@ public record AppConfig(
             cluster.strings("members")),
         new Auth(auth.string("jwtSecret"), auth.integer("jwtExpiresMinutes", 1, Integer.MAX_VALUE),
             auth.integer("passwordHashCost", 4, 31),
-            auth.integer("visitorTokenMinutes", 1, Auth.MAX_VISITOR_TOKEN_MINUTES)),
+            auth.integer("visitorTokenMinutes", 1, Auth.MAX_VISITOR_TOKEN_MINUTES),
+            auth.bool("signupEnabled")),
         chatConfig,
         openAi,
         Ai.from(ai, openAi, chatConfig),
@@ -354,6 +390,9 @@ public record AppConfig(
         webhooks(config.section("webhooks")),
         bridge(config.section("bridge")),
         new Shutdown(config.section("shutdown").longNumber("drainMs", 0, 600_000)),
+        new MetricsEndpoint(config.section("metrics").string("access"), config.section("metrics").string("host"),
+            config.section("metrics").integer("port", 0, 65_535)),
+        new Log(config.section("log").bool("access")),
         json);
   }
 

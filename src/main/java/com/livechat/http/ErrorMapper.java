@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.slf4j.MDC;
 
 /** The single place where errors become HTTP statuses and the JSON error shape of shared/API.md. */
 public final class ErrorMapper {
@@ -54,7 +55,24 @@ public final class ErrorMapper {
   }
 
   public static void respond(RoutingContext ctx, Throwable failure) {
-    respond(ctx.response(), AppError.from(failure));
+    respond(ctx.response(), classify(ctx.response(), failure));
+  }
+
+  /**
+   * {@link AppError#from} with the request's id in the MDC, so that the line an unexpected failure
+   * is logged with names the request (its X-Request-Id, in the access log too).
+   */
+  public static AppError classify(HttpServerResponse response, Throwable failure) {
+    if (failure instanceof AppError error) {
+      return error;
+    }
+    String requestId = RequestIds.of(response);
+    if (requestId == null) {
+      return AppError.from(failure);
+    }
+    try (MDC.MDCCloseable ignored = MDC.putCloseable(RequestIds.MDC_KEY, requestId)) {
+      return AppError.from(failure);
+    }
   }
 
   public static void respond(HttpServerResponse response, AppError error) {

@@ -20,6 +20,7 @@ public final class HttpVerticle extends VerticleBase {
   private static final CharSequence NOSNIFF = io.vertx.core.http.HttpHeaders.createOptimized("nosniff");
 
   private final AppConfig.Http http;
+  private final boolean accessLog;
   private final Function<BodyHandler, List<RouteGroup>> routeGroups;
   private final AtomicInteger actualPort;
   private final InFlight inFlight;
@@ -30,9 +31,10 @@ public final class HttpVerticle extends VerticleBase {
    * @param actualPort receives the bound port (useful when the configured port is 0)
    * @param inFlight the node's requests in flight, and the gate a graceful stop closes
    */
-  public HttpVerticle(AppConfig.Http http, Function<BodyHandler, List<RouteGroup>> routeGroups,
+  public HttpVerticle(AppConfig.Http http, AppConfig.Log log, Function<BodyHandler, List<RouteGroup>> routeGroups,
       AtomicInteger actualPort, InFlight inFlight) {
     this.http = http;
+    this.accessLog = log.access();
     this.routeGroups = routeGroups;
     this.actualPort = actualPort;
     this.inFlight = inFlight;
@@ -43,7 +45,8 @@ public final class HttpVerticle extends VerticleBase {
    * headers over it, else 400; in the JSON error shape, and the connection closed after it (what
    * follows on it cannot be trusted).
    */
-  private static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+  private void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    identify(request);
     Throwable cause = request.decoderResult().cause();
     AppError error;
     if (cause instanceof io.netty.handler.codec.http.TooLongHttpLineException) {
@@ -58,6 +61,14 @@ public final class HttpVerticle extends VerticleBase {
     ErrorMapper.respond(request.response(), error);
   }
 
+  /** The request's id on its response, and its access-log line once it ends. */
+  private void identify(io.vertx.core.http.HttpServerRequest request) {
+    String requestId = RequestIds.assign(request);
+    if (accessLog) {
+      AccessLog.watch(request, requestId);
+    }
+  }
+
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
@@ -68,10 +79,10 @@ public final class HttpVerticle extends VerticleBase {
         .filter(DirectRoute.class::isInstance).map(DirectRoute.class::cast).toList();
 
     router.route().failureHandler(ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
-        ? AppError.from(ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
+        ? ErrorMapper.classify(ctx.response(), ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
     for (int status : new int[] {404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
-          ? AppError.from(ctx.failure()) : ErrorMapper.forStatus(status)));
+          ? ErrorMapper.classify(ctx.response(), ctx.failure()) : ErrorMapper.forStatus(status)));
     }
 
     return vertx.createHttpServer(new HttpServerOptions()
@@ -84,6 +95,7 @@ public final class HttpVerticle extends VerticleBase {
             // otherwise carry (about 4.7 KB per idle dashboard socket) is not needed
             .setStrictThreadMode(true))
         .requestHandler(request -> {
+          identify(request);
           // no answer is ever sniffed into another type than the one it says
           request.response().putHeader(NOSNIFF_HEADER, NOSNIFF);
           if (!inFlight.admit(request)) {
@@ -102,7 +114,7 @@ public final class HttpVerticle extends VerticleBase {
           router.handle(request);
         })
         // a request line or headers the HTTP codec refused (too long, malformed): the one error shape
-        .invalidRequestHandler(HttpVerticle::invalidRequest)
+        .invalidRequestHandler(this::invalidRequest)
         .listen()
         .onSuccess(server -> actualPort.set(server.actualPort()))
         .recover(err -> Future.failedFuture(new StartupFailure("the HTTP server cannot listen on " + http.host()

@@ -1,5 +1,6 @@
 package com.livechat.realtime;
 
+import com.livechat.http.AccessLog;
 import com.livechat.auth.JwtService;
 import com.livechat.auth.Principal;
 import com.livechat.error.AppError;
@@ -64,7 +65,7 @@ public final class TenantSocketHandler implements RouteGroup, DirectRoute {
 
   private void accept(HttpServerRequest request) {
     Context context = sockets.vertx().getOrCreateContext();
-    request.toWebSocket()
+    request.toWebSocket().onSuccess(ws -> AccessLog.upgraded(request))
         .onSuccess(ws -> new SocketSession(sockets, ws, context, new Dashboard()).open())
         .onFailure(err -> LOG.debug("WebSocket upgrade refused: {}", err.getMessage()));
   }

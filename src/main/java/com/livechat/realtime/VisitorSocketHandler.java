@@ -1,5 +1,6 @@
 package com.livechat.realtime;
 
+import com.livechat.http.AccessLog;
 import com.livechat.auth.VisitorTokens;
 import com.livechat.http.RouteGroup;
 import com.livechat.widget.WidgetCache;
@@ -53,7 +54,7 @@ public final class VisitorSocketHandler implements RouteGroup {
 
   private void accept(HttpServerRequest request, String origin) {
     Context context = vertx.getOrCreateContext();
-    request.toWebSocket()
+    request.toWebSocket().onSuccess(ws -> AccessLog.upgraded(request))
         .onSuccess(ws -> new SocketSession(sockets, ws, context, new Visitor(origin)).open())
         .onFailure(err -> LOG.debug("WebSocket upgrade refused: {}", err.getMessage()));
   }

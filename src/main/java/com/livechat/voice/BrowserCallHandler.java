@@ -1,5 +1,6 @@
 package com.livechat.voice;
 
+import com.livechat.http.AccessLog;
 import com.livechat.config.AppConfig;
 import com.livechat.error.AppError;
 import com.livechat.http.RouteGroup;
@@ -56,7 +57,7 @@ public final class BrowserCallHandler implements RouteGroup {
   }
 
   private void accept(HttpServerRequest request, String origin) {
-    request.toWebSocket().onSuccess(ws -> {
+    request.toWebSocket().onSuccess(ws -> AccessLog.upgraded(request)).onSuccess(ws -> {
       long timer = vertx.setTimer(authTimeoutMs, id -> ws.close(VisitorAccess.CLOSE_UNAUTHORIZED, "auth timeout"));
       ws.textMessageHandler(text -> {
         ws.textMessageHandler(null);

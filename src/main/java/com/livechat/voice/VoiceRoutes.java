@@ -1,5 +1,6 @@
 package com.livechat.voice;
 
+import com.livechat.http.AccessLog;
 import com.livechat.bus.Addresses;
 import com.livechat.config.AppConfig;
 import com.livechat.error.AppError;
@@ -107,10 +108,10 @@ public final class VoiceRoutes implements RouteGroup {
     calls.admitRelay(url, request.getHeader(SIGNATURE), request.getParam("callSid"))
         .onComplete(ar -> own.runOnContext(v -> {
           if (ar.failed()) {
-            WebSocketUpgrade.refuse(request, AppError.from(ar.cause()));
+            WebSocketUpgrade.refuse(request, ErrorMapper.classify(request.response(), ar.cause()));
             return;
           }
-          request.toWebSocket().onSuccess(ws -> {
+          request.toWebSocket().onSuccess(ws -> AccessLog.upgraded(request)).onSuccess(ws -> {
             RelaySession[] session = new RelaySession[1];
             session[0] = new RelaySession(vertx, ws, ar.result(), calls, settings, setupTimeoutMs, delivery.getSendTimeout(),
                 false, () -> live.closed(session[0]));

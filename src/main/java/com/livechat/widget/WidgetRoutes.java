@@ -356,11 +356,14 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
     Sse sse = new Sse(vertx, ctx.response());
     MessageConsumer<JsonObject> deltas = vertx.eventBus().localConsumer(address,
         m -> sse.event("delta", new JsonObject().put("delta", m.body().getString("delta"))));
-    // called when the connection goes while the response is still open: the visitor went away
-    ctx.response().closeHandler(v -> {
-      deltas.unregister();
-      vertx.eventBus().publish(Addresses.CHAT_CANCEL, new JsonObject().put("tenantId", tenantId).put("turnId", turnId),
-          LOCAL_ONLY);
+    // failed: the connection went while the response was still open (the visitor went away). Through
+    // vertx-web's end handlers, which the response's own close handler belongs to (InFlight's too)
+    ctx.addEndHandler(ended -> {
+      if (ended.failed()) {
+        deltas.unregister();
+        vertx.eventBus().publish(Addresses.CHAT_CANCEL, new JsonObject().put("tenantId", tenantId).put("turnId", turnId),
+            LOCAL_ONLY);
+      }
     });
     deltas.completion()
         .compose(v -> vertx.eventBus().<JsonObject>request(Addresses.CHAT_REPLY, request, chatDelivery))
@@ -371,7 +374,7 @@ public final class WidgetRoutes implements RouteGroup, DirectRoute {
           } else if (!sse.started()) {
             ErrorMapper.respond(ctx, ar.cause());
           } else {
-            sse.end("error", ErrorMapper.body(AppError.from(ar.cause())));
+            sse.end("error", ErrorMapper.body(ErrorMapper.classify(ctx.response(), ar.cause())));
           }
         });
   }

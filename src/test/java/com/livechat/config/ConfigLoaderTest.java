@@ -143,6 +143,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void signupMetricsAndLogSettingsHaveSafeDefaultsAndTheirVariables() {
+    AppConfig defaults = ConfigLoader.load(Map.of());
+    assertThat(defaults.auth().signupEnabled()).isTrue();
+    assertThat(defaults.metrics().access()).isEqualTo("key");
+    assertThat(defaults.metrics().host()).isEqualTo("127.0.0.1");
+    assertThat(defaults.log().access()).isTrue();
+
+    AppConfig set = ConfigLoader.load(Map.of("LIVECHAT_SIGNUP_ENABLED", "false", "LIVECHAT_METRICS_ACCESS", "port",
+        "LIVECHAT_METRICS_HOST", "10.0.0.5", "LIVECHAT_METRICS_PORT", "9100", "LIVECHAT_LOG_ACCESS", "false"));
+    assertThat(set.auth().signupEnabled()).isFalse();
+    assertThat(set.metrics()).isEqualTo(new AppConfig.MetricsEndpoint("port", "10.0.0.5", 9100));
+    assertThat(set.log().access()).isFalse();
+
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIVECHAT_METRICS_ACCESS", "open")))
+        .hasMessageContaining("metrics.access");
+    assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIVECHAT_SIGNUP_ENABLED", "no")))
+        .hasMessageContaining("LIVECHAT_SIGNUP_ENABLED");
+  }
+
+  @Test
   void theBridgeIsOffByDefaultAndItsKeysComeFromTheEnvironmentAndAreChecked(@TempDir Path dir) throws Exception {
     AppConfig defaults = ConfigLoader.load(Map.of());
     assertThat(defaults.bridge().enabled()).isFalse();

@@ -41,6 +41,8 @@ class RateLimitApiTest {
   @BeforeAll
   void start() {
     JsonObject config = TestServer.config(TestDatabase.createDatabase());
+    // the counters are read from /metrics without an operator key
+    config.getJsonObject("metrics").put("access", "public");
     config.getJsonObject("http").put("trustedProxies", new JsonArray().add("127.0.0.1"));
     config.put("rateLimits", new JsonObject()
         .put("chatPerSession", rate(CHAT_PER_SESSION))

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.livechat.LiveChatServer;
 import com.livechat.bus.Addresses;
 import com.livechat.support.Api;
+import com.livechat.support.TestDatabase;
 import com.livechat.support.TestServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +30,10 @@ class WidgetApiTest {
 
   @BeforeAll
   void startServer() {
-    server = TestServer.start();
+    JsonObject config = TestServer.config(TestDatabase.createDatabase());
+    // metricsAreInPrometheusTextFormat reads /metrics without an operator key
+    config.getJsonObject("metrics").put("access", "public");
+    server = TestServer.start(config);
     api = new Api(server.port());
   }
 
