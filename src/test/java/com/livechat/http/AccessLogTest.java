@@ -56,11 +56,11 @@ class AccessLogTest {
       }));
     };
     AppConfig.Http http = new AppConfig.Http("127.0.0.1", 0, 1, 65536, List.of());
-    vertx.deployVerticle(() -> new HttpVerticle(http, new AppConfig.Log(true), body -> List.of(routes.apply(body)), port),
+    vertx.deployVerticle(() -> new HttpVerticle(http, new AppConfig.Log(true), body -> List.of(routes.apply(body)), port, new InFlight()),
         new DeploymentOptions().setInstances(1)).await();
     api = new Api(port.get());
     vertx.deployVerticle(() -> new HttpVerticle(http, new AppConfig.Log(false), body -> List.of(routes.apply(body)),
-        quietPort), new DeploymentOptions().setInstances(1)).await();
+        quietPort, new InFlight()), new DeploymentOptions().setInstances(1)).await();
     access.start();
     errors.start();
     ((Logger) LoggerFactory.getLogger(AccessLog.LOGGER)).addAppender(access);
