@@ -219,7 +219,8 @@ public final class ChatService {
         : conversations.recentMessages(turn.tenantId, turn.conversationId(), turn.visitor.message().id(),
             settings.historyMessages());
     Future<List<KnowledgeHit>> hits = settings.knowledgePassages() == 0 ? Future.succeededFuture(List.of())
-        : knowledge.search(turn.tenantId, turn.assistant.id(), turn.text, settings.knowledgePassages());
+        : knowledge.search(turn.tenantId, turn.assistant.id(), RelatedWords.expand(turn.text),
+            settings.knowledgePassages());
     // a call started from a chat knows that chat
     String linked = turn.onCall() ? turn.visitor.conversation().linkedConversationId() : null;
     Future<List<Message>> chat = linked == null ? Future.succeededFuture(List.of())
