@@ -32,9 +32,16 @@ import org.slf4j.LoggerFactory;
 /**
  * One widget chat turn: find the visitor's conversation, choose the assistant, store the visitor's
  * message (counted against the tenant's limits, with the contact details it gives), then — unless
- * a human has the conversation — either hand it to a human (the visitor asked for one) or ask the
- * provider chain, grounded in the assistant's knowledge and the recent conversation, and store its
- * reply with what it learnt. A reply with no usable answer hands the conversation over too.
+ * a human has the conversation — either hand it to a human (the visitor asked for one, or accepted
+ * the assistant's offer of one) or ask the provider chain, grounded in the assistant's knowledge
+ * and the recent conversation, and store its reply with what it learnt.
+ *
+ * <p>A visitor is never left talking to nobody: a chat goes to a person only when one of the
+ * tenant's agents has the dashboard open ({@link Staffing}). When the assistant cannot help, the
+ * tenant's {@link HandoffMode} decides: offer a person, hand over at once, or neither; with nobody
+ * online the assistant stays on, asks for an email or phone number, and the conversation is marked
+ * for a follow-up ({@code metadata.followUp}). A call (channel voice) hands over as it always did:
+ * its handoff dials the assistant's transfer number.
  */
 public final class ChatService {
 
@@ -44,6 +51,21 @@ public final class ChatService {
       + "until an agent gives it back.";
   static final String NOTE_NO_ANSWER = "The AI assistant had no answer for the visitor and handed the conversation "
       + "over. It stays off until an agent gives it back.";
+  static final String NOTE_ACCEPTED = "The visitor accepted the assistant's offer of a person. The AI assistant is off "
+      + "for this conversation until an agent gives it back.";
+  /** Said after "I don't know that" when an agent is online (mode offer). */
+  static final String OFFER_AGENT = "Would you like me to connect you with a member of our team?";
+  /** Said after "I don't know that" when nobody is online, or the tenant never hands over. */
+  static final String OFFER_FOLLOW_UP = "If you leave your email address or phone number here, someone from our team "
+      + "will get back to you.";
+  /** The visitor asked for a person (or said yes to one) and nobody is there. */
+  static final String NOBODY_AVAILABLE = "Nobody from our team is available right now. Leave your email address or "
+      + "phone number here and we'll get back to you as soon as we can.";
+  static final String NOBODY_AVAILABLE_NOTED = "Nobody from our team is available right now. We have your contact "
+      + "details and will get back to you as soon as we can.";
+  static final String LEAVE_DETAILS = "Please leave your email address or phone number here, and we'll get back to you.";
+  /** What a provider that asked for a person without a word says. */
+  static final String CANNOT_HELP = "I'm not able to help with that here.";
 
   private final ConversationStore conversations;
   private final Assistants assistants;
@@ -58,6 +80,7 @@ public final class ChatService {
   private final ContactExtractor contacts;
   private final Vertx vertx;
   private final LiveSignals live;
+  private final Staffing staffing;
   private final RunningTurns running = new RunningTurns();
 
   /** What a turn knows so far, filled in step by step. */
@@ -72,6 +95,7 @@ public final class ChatService {
     Conversation existing;
     Assistant assistant;
     Stored visitor;
+    HandoffMode mode = HandoffMode.AUTO;
 
     Turn(JsonObject request) {
       tenantId = request.getString("tenantId");
@@ -98,8 +122,10 @@ public final class ChatService {
   }
 
   public ChatService(Vertx vertx, ConversationStore conversations, Assistants assistants, KnowledgeStore knowledge,
-      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings, CallTurns calls) {
+      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings, CallTurns calls,
+      Staffing staffing) {
     this.vertx = vertx;
+    this.staffing = staffing;
     this.calls = calls;
     this.callHandoffMessage = calls.handoffMessage();
     this.live = live;
@@ -162,8 +188,56 @@ public final class ChatService {
               && calls.doNotCallPhrases().saidIn(turn.text)) {
             return doNotCallAgain(turn);
           }
-          return handoffPhrases.saidIn(turn.text) ? handOffOnRequest(turn) : answer(turn);
+          if (turn.onCall()) {
+            return handoffPhrases.saidIn(turn.text) ? handOffOnRequest(turn, NOTE_ASKED) : answer(turn);
+          }
+          return staffing.handoffMode(turn.tenantId).compose(mode -> {
+            turn.mode = mode;
+            if (handoffPhrases.saidIn(turn.text)) {
+              return personAsked(turn, NOBODY_AVAILABLE, NOTE_ASKED);
+            }
+            return offerAnswered(turn).compose(offer -> offer == null ? answer(turn)
+                : personAsked(turn, offer.equals(OFFERED_AGENT) ? NOBODY_AVAILABLE : LEAVE_DETAILS, NOTE_ACCEPTED));
+          });
         });
+  }
+
+  static final String OFFERED_AGENT = "agent";
+  static final String OFFERED_FOLLOW_UP = "followUp";
+
+  /**
+   * The visitor wants a person: they get one when an agent is online (and the tenant hands over at
+   * all); otherwise the assistant stays on and asks for their details, or notes that it has them.
+   */
+  private Future<JsonObject> personAsked(Turn turn, String nobodyThere, String note) {
+    if (turn.mode != HandoffMode.NEVER && staffing.agentOnline(turn.tenantId)) {
+      return handOffOnRequest(turn, note);
+    }
+    JsonObject contact = turn.visitor.conversation().contactData();
+    String told = nobodyThere.equals(NOBODY_AVAILABLE) && (contact.containsKey("email") || contact.containsKey("phone"))
+        ? NOBODY_AVAILABLE_NOTED : nobodyThere;
+    JsonObject metadata = new JsonObject().put("tokens", 0).put("offer", OFFERED_FOLLOW_UP);
+    return recorder.endTurn(turn.tenantId, turn.conversationId(),
+            new TurnEnd(told, metadata, 0, ContactUpdate.NONE, null, followUp("asked")))
+        .map(stored -> response(stored, told, metadata));
+  }
+
+  /**
+   * The offer ("agent" or "followUp") of the assistant's last reply when the visitor's message says
+   * yes to it, else null.
+   */
+  private Future<String> offerAnswered(Turn turn) {
+    if (turn.opened() || !Affirmation.saidIn(turn.text)) {
+      return Future.succeededFuture(null);
+    }
+    return conversations.recentMessages(turn.tenantId, turn.conversationId(), turn.visitor.message().id(), 1)
+        .map(last -> last.isEmpty() || !last.get(0).role().equals("assistant") ? null
+            : last.get(0).metadata().getString("offer"));
+  }
+
+  /** conversation.metadata.followUp: someone should get back to this visitor. */
+  private static JsonObject followUp(String reason) {
+    return new JsonObject().put("reason", reason).put("at", java.time.Instant.now().toString());
   }
 
   /**
@@ -192,11 +266,11 @@ public final class ChatService {
   }
 
   /** The visitor asked for a person: no AI call; they are told so, staff see why. */
-  private Future<JsonObject> handOffOnRequest(Turn turn) {
+  private Future<JsonObject> handOffOnRequest(Turn turn, String note) {
     JsonObject metadata = new JsonObject().put("handoff", true).put("tokens", 0);
     String told = turn.onCall() ? callHandoffMessage : settings.handoffMessage();
     return recorder.endTurn(turn.tenantId, turn.conversationId(),
-            new TurnEnd(told, metadata, 0, ContactUpdate.NONE, NOTE_ASKED))
+            new TurnEnd(told, metadata, 0, ContactUpdate.NONE, note, null))
         .map(stored -> response(stored, told, metadata));
   }
 
@@ -209,7 +283,7 @@ public final class ChatService {
     JsonObject metadata = new JsonObject().put("doNotCall", true).put("tokens", 0);
     Future<Void> listed = phone == null ? Future.succeededFuture() : calls.doNotCallList().add(turn.tenantId, phone);
     return listed.compose(v -> recorder.endTurn(turn.tenantId, turn.conversationId(),
-            new TurnEnd(calls.doNotCallMessage(), metadata, 0, ContactUpdate.NONE, null)))
+            new TurnEnd(calls.doNotCallMessage(), metadata, 0, ContactUpdate.NONE, null, null)))
         .map(stored -> response(stored, calls.doNotCallMessage(), metadata));
   }
 
@@ -235,15 +309,54 @@ public final class ChatService {
             // called off before the assistant said anything: an agent has it, or nobody is listening
             return Future.succeededFuture(withHuman(turn.visitor.conversation()));
           }
-          String text = reply.content() != null && !reply.content().isBlank() ? reply.content()
-              : turn.onCall() ? callHandoffMessage : settings.handoffMessage();
+          String said = reply.content() != null && !reply.content().isBlank() ? reply.content() : null;
           JsonObject metadata = metadata(reply);
           ContactUpdate learnt = new ContactUpdate(contacts.clean(reply.contact()), turn.assistant.requiredFields());
-          String note = reply.handoff() ? NOTE_NO_ANSWER : null;
-          return recorder.endTurn(turn.tenantId, turn.conversationId(),
-                  new TurnEnd(text, metadata, reply.tokens(), learnt, note))
-              .map(stored -> response(stored, text, metadata));
+          if (turn.onCall() || !reply.handoff()) {
+            String text = said != null ? said : callHandoffMessage;
+            return recorder.endTurn(turn.tenantId, turn.conversationId(),
+                    new TurnEnd(text, metadata, reply.tokens(), learnt, reply.handoff() ? NOTE_NO_ANSWER : null, null))
+                .map(stored -> response(stored, text, metadata));
+          }
+          return cannotHelp(turn, said == null ? CANNOT_HELP : said, metadata, reply.tokens(), learnt);
         });
+  }
+
+  /**
+   * The assistant could not help (the local assistant knew nothing relevant; a model asked for a
+   * person): what the visitor is told after what it said depends on the tenant's mode and on
+   * whether an agent is online. With none, the conversation is marked for a follow-up.
+   */
+  private Future<JsonObject> cannotHelp(Turn turn, String said, JsonObject metadata, long tokens, ContactUpdate learnt) {
+    boolean agentThere = turn.mode != HandoffMode.NEVER && staffing.agentOnline(turn.tenantId);
+    metadata.remove("handoff");
+    String text;
+    String note = null;
+    JsonObject followUp = null;
+    if (agentThere && turn.mode == HandoffMode.AUTO) {
+      text = said + " " + settings.handoffMessage();
+      note = NOTE_NO_ANSWER;
+      metadata.put("handoff", true);
+    } else if (agentThere) {
+      text = said + " " + OFFER_AGENT;
+      metadata.put("offer", OFFERED_AGENT);
+    } else {
+      text = said + " " + OFFER_FOLLOW_UP;
+      metadata.put("offer", OFFERED_FOLLOW_UP);
+      followUp = followUp("unanswered");
+    }
+    // what the assistant said went out as it was written: what follows goes out the same way
+    passOn(turn, text.substring(said.length()));
+    return recorder.endTurn(turn.tenantId, turn.conversationId(),
+            new TurnEnd(text, metadata, tokens, learnt, note, followUp))
+        .map(stored -> response(stored, text, metadata));
+  }
+
+  private void passOn(Turn turn, String delta) {
+    live.delta(turn.tenantId, turn.sessionId, turn.conversationId(), turn.turnId, delta);
+    if (turn.streamed) {
+      vertx.eventBus().send(Addresses.chatStream(turn.turnId), new JsonObject().put("delta", delta));
+    }
   }
 
   /**
@@ -254,12 +367,7 @@ public final class ChatService {
    */
   private Future<AiReply> complete(Turn turn, AiRequest prompt) {
     String conversationId = turn.conversationId();
-    ReplyStream stream = new ReplyStream(delta -> {
-      live.delta(turn.tenantId, turn.sessionId, conversationId, turn.turnId, delta);
-      if (turn.streamed) {
-        vertx.eventBus().send(Addresses.chatStream(turn.turnId), new JsonObject().put("delta", delta));
-      }
-    });
+    ReplyStream stream = new ReplyStream(delta -> passOn(turn, delta));
     running.started(turn.turnId, turn.tenantId, conversationId, vertx.getOrCreateContext(), stream);
     live.assistantTyping(turn.tenantId, turn.sessionId, conversationId);
     Future<AiReply> reply;

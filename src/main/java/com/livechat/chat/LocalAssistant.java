@@ -18,15 +18,15 @@ import java.util.regex.Pattern;
  * The embedded assistant: works offline and deterministically. It greets back, answers with the
  * best-matching passage of the knowledge entries it is given (ranked by PostgreSQL full-text
  * search), else with the sentence of its instructions that best matches the question, and says
- * plainly that it will pass the question on when nothing it knows is relevant — a reply marked as
- * a handoff, so that the conversation goes to a person.
+ * plainly that it does not know when nothing it knows is relevant — a reply marked as needing a
+ * person, after which the chat engine offers one, or a follow-up (ChatService).
  */
 public final class LocalAssistant implements AiProvider {
 
   public static final String MODEL = "local-assistant";
 
-  static final String NO_ANSWER = "I don't have information about that yet. I'll pass your question on to "
-      + "the team, and someone will get back to you.";
+  /** Said plainly; the chat engine adds what happens next (an offer of a person, a follow-up). */
+  static final String NO_ANSWER = "I'm sorry, I don't have information about that.";
 
   static final String THANKS = "You're welcome! Is there anything else I can help you with?";
   /** What people say around the details they give: "my email is …", "reach me on my mobile …". */

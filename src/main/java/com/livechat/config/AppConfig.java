@@ -246,7 +246,7 @@ public record AppConfig(
   }
 
   public record Realtime(long authTimeoutMs, long pingIntervalMs, long idleTimeoutMs, long gapWaitMs,
-      long pollIntervalMs, int replayPageSize, int maxPendingEvents, int writeQueueMaxBytes) {}
+      long pollIntervalMs, int replayPageSize, int maxPendingEvents, int writeQueueMaxBytes, long presenceRefreshMs) {}
 
   /** @param key the operator key of /api/admin; empty means the operator endpoints answer 404 */
   public record Admin(String key) {
@@ -331,7 +331,8 @@ public record AppConfig(
             realtime.longNumber("pollIntervalMs", 1, Long.MAX_VALUE),
             realtime.integer("replayPageSize", 1, Integer.MAX_VALUE),
             realtime.integer("maxPendingEvents", 1, Integer.MAX_VALUE),
-            realtime.integer("writeQueueMaxBytes", 1, Integer.MAX_VALUE)),
+            realtime.integer("writeQueueMaxBytes", 1, Integer.MAX_VALUE),
+            realtime.longNumber("presenceRefreshMs", 100, Long.MAX_VALUE)),
         new Plans(usage.string("defaultPlan"), usage.section("plans").json()),
         new Admin(config.section("admin").string("key")),
         new RateLimits(

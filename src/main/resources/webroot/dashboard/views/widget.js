@@ -110,6 +110,8 @@ export function render(ctx) {
         allowedOrigins: origins,
       };
       if (secureKnown) body.requireVisitorToken = secure.checked;
+      // PUT replaces the whole config: keep the handoff setting this form does not show
+      if (ctx.tenant && ctx.tenant.config && ctx.tenant.config.handoff) body.handoff = ctx.tenant.config.handoff;
       await busy(save, async () => {
         try {
           const data = await api('PUT', '/api/tenant/config', { body });
