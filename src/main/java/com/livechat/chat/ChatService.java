@@ -25,6 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,7 +96,7 @@ public final class ChatService {
     Conversation existing;
     Assistant assistant;
     Stored visitor;
-    HandoffMode mode = HandoffMode.AUTO;
+    HandoffMode mode = HandoffMode.DEFAULT;
 
     Turn(JsonObject request) {
       tenantId = request.getString("tenantId");
@@ -237,7 +238,7 @@ public final class ChatService {
 
   /** conversation.metadata.followUp: someone should get back to this visitor. */
   private static JsonObject followUp(String reason) {
-    return new JsonObject().put("reason", reason).put("at", java.time.Instant.now().toString());
+    return new JsonObject().put("reason", reason).put("at", Instant.now().toString());
   }
 
   /**
@@ -312,22 +313,32 @@ public final class ChatService {
           String said = reply.content() != null && !reply.content().isBlank() ? reply.content() : null;
           JsonObject metadata = metadata(reply);
           ContactUpdate learnt = new ContactUpdate(contacts.clean(reply.contact()), turn.assistant.requiredFields());
-          if (turn.onCall() || !reply.handoff()) {
+          if (turn.onCall()) {
             String text = said != null ? said : callHandoffMessage;
             return recorder.endTurn(turn.tenantId, turn.conversationId(),
                     new TurnEnd(text, metadata, reply.tokens(), learnt, reply.handoff() ? NOTE_NO_ANSWER : null, null))
                 .map(stored -> response(stored, text, metadata));
           }
-          return cannotHelp(turn, said == null ? CANNOT_HELP : said, metadata, reply.tokens(), learnt);
+          if (said != null && (!reply.handoff() || reply.interrupted())) {
+            // a reply cut short is exactly what was streamed: nothing is added to it, nobody takes over
+            metadata.remove("handoff");
+            return recorder.endTurn(turn.tenantId, turn.conversationId(),
+                    new TurnEnd(said, metadata, reply.tokens(), learnt, null, null))
+                .map(stored -> response(stored, said, metadata));
+          }
+          // no usable answer (a request for a person, or nothing said at all)
+          return cannotHelp(turn, said, metadata, reply.tokens(), learnt);
         });
   }
 
   /**
    * The assistant could not help (the local assistant knew nothing relevant; a model asked for a
-   * person): what the visitor is told after what it said depends on the tenant's mode and on
+   * person, with {@code saidSoFar}, or without a word: null): what the visitor is told after what it said depends on the tenant's mode and on
    * whether an agent is online. With none, the conversation is marked for a follow-up.
    */
-  private Future<JsonObject> cannotHelp(Turn turn, String said, JsonObject metadata, long tokens, ContactUpdate learnt) {
+  private Future<JsonObject> cannotHelp(Turn turn, String saidSoFar, JsonObject metadata, long tokens,
+      ContactUpdate learnt) {
+    String said = saidSoFar != null ? saidSoFar : CANNOT_HELP;
     boolean agentThere = turn.mode != HandoffMode.NEVER && staffing.agentOnline(turn.tenantId);
     metadata.remove("handoff");
     String text;
@@ -346,7 +357,7 @@ public final class ChatService {
       followUp = followUp("unanswered");
     }
     // what the assistant said went out as it was written: what follows goes out the same way
-    passOn(turn, text.substring(said.length()));
+    passOn(turn, saidSoFar != null ? text.substring(saidSoFar.length()) : text);
     return recorder.endTurn(turn.tenantId, turn.conversationId(),
             new TurnEnd(text, metadata, tokens, learnt, note, followUp))
         .map(stored -> response(stored, text, metadata));
