@@ -139,6 +139,20 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void theWidgetFormSetsWhatTheAssistantDoesWhenItCannotHelpAndKeepsIt() {
+    JsonObject signup = loggedIn("handoff");
+    dashboard.go("widget");
+    agent.await("the handoff setting", d -> dashboard.shown("handoff-mode") ? true : null);
+    assertThat(dashboard.dc("handoff-mode").getDomProperty("value")).isEqualTo("offer");
+    agent.script("const s = document.querySelector('[data-dc=\"handoff-mode\"]'); s.value = 'never';"
+        + " s.dispatchEvent(new Event('change'));");
+    dashboard.dc("save-widget").click();
+    String jwt = signup.getString("token");
+    agent.await("the mode saved", d -> "never".equals(api.get("/api/tenant", "Authorization", Api.bearer(jwt)).json()
+        .getJsonObject("tenant").getJsonObject("config").getJsonObject("handoff").getString("mode")) ? true : null);
+  }
+
+  @Test
   void markupInAMessageIsTextOnBothSides() {
     JsonObject signup = loggedIn("markup");
     JsonObject tenant = signup.getJsonObject("tenant");
