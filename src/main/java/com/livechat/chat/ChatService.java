@@ -54,17 +54,6 @@ public final class ChatService {
       + "over. It stays off until an agent gives it back.";
   static final String NOTE_ACCEPTED = "The visitor accepted the assistant's offer of a person. The AI assistant is off "
       + "for this conversation until an agent gives it back.";
-  /** Said after "I don't know that" when an agent is online (mode offer). */
-  static final String OFFER_AGENT = "Would you like me to connect you with a member of our team?";
-  /** Said after "I don't know that" when nobody is online, or the tenant never hands over. */
-  static final String OFFER_FOLLOW_UP = "If you leave your email address or phone number here, someone from our team "
-      + "will get back to you.";
-  /** The visitor asked for a person (or said yes to one) and nobody is there. */
-  static final String NOBODY_AVAILABLE = "Nobody from our team is available right now. Leave your email address or "
-      + "phone number here and we'll get back to you as soon as we can.";
-  static final String NOBODY_AVAILABLE_NOTED = "Nobody from our team is available right now. We have your contact "
-      + "details and will get back to you as soon as we can.";
-  static final String LEAVE_DETAILS = "Please leave your email address or phone number here, and we'll get back to you.";
   /** What a provider that asked for a person without a word says. */
   static final String CANNOT_HELP = "I'm not able to help with that here.";
 
@@ -195,10 +184,11 @@ public final class ChatService {
           return staffing.handoffMode(turn.tenantId).compose(mode -> {
             turn.mode = mode;
             if (handoffPhrases.saidIn(turn.text)) {
-              return personAsked(turn, NOBODY_AVAILABLE, NOTE_ASKED);
+              return personAsked(turn, settings.offers().nobodyAvailable(), NOTE_ASKED);
             }
             return offerAnswered(turn).compose(offer -> offer == null ? answer(turn)
-                : personAsked(turn, offer.equals(OFFERED_AGENT) ? NOBODY_AVAILABLE : LEAVE_DETAILS, NOTE_ACCEPTED));
+                : personAsked(turn, offer.equals(OFFERED_AGENT) ? settings.offers().nobodyAvailable()
+                    : settings.offers().leaveDetails(), NOTE_ACCEPTED));
           });
         });
   }
@@ -215,8 +205,9 @@ public final class ChatService {
       return handOffOnRequest(turn, note);
     }
     JsonObject contact = turn.visitor.conversation().contactData();
-    String told = nobodyThere.equals(NOBODY_AVAILABLE) && (contact.containsKey("email") || contact.containsKey("phone"))
-        ? NOBODY_AVAILABLE_NOTED : nobodyThere;
+    String told = nobodyThere.equals(settings.offers().nobodyAvailable())
+        && (contact.containsKey("email") || contact.containsKey("phone")) ? settings.offers().nobodyAvailableNoted()
+        : nobodyThere;
     JsonObject metadata = new JsonObject().put("tokens", 0).put("offer", OFFERED_FOLLOW_UP);
     return recorder.endTurn(turn.tenantId, turn.conversationId(),
             new TurnEnd(told, metadata, 0, ContactUpdate.NONE, null, followUp("asked")))
@@ -349,10 +340,10 @@ public final class ChatService {
       note = NOTE_NO_ANSWER;
       metadata.put("handoff", true);
     } else if (agentThere) {
-      text = said + " " + OFFER_AGENT;
+      text = said + " " + settings.offers().person();
       metadata.put("offer", OFFERED_AGENT);
     } else {
-      text = said + " " + OFFER_FOLLOW_UP;
+      text = said + " " + settings.offers().followUp();
       metadata.put("offer", OFFERED_FOLLOW_UP);
       followUp = followUp("unanswered");
     }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.livechat.LiveChatServer;
 import com.livechat.support.Api;
+import com.livechat.config.AppConfig;
+import com.livechat.support.TestDatabase;
 import com.livechat.support.TestServer;
 import com.livechat.support.Wait;
 import com.livechat.support.WsClient;
@@ -30,9 +32,13 @@ class HandoffPolicyTest {
   private String jwt;
   private String widgetAuth;
 
+  private AppConfig.Offers offers;
+
   @BeforeAll
   void start() {
-    server = TestServer.start();
+    JsonObject config = TestServer.config(TestDatabase.createDatabase());
+    offers = AppConfig.from(config).chat().offers();
+    server = TestServer.start(config);
     api = new Api(server.port());
   }
 
@@ -85,7 +91,7 @@ class HandoffPolicyTest {
   @Test
   void withNobodyOnlineAnUnansweredQuestionGetsAPlainIDontKnowAndTheContactDetailsAreTaken() {
     JsonObject reply = chat("p1", "Hello, I need help with pricing", null);
-    assertThat(reply.getString("message")).isEqualTo(LocalAssistant.NO_ANSWER + " " + ChatService.OFFER_FOLLOW_UP);
+    assertThat(reply.getString("message")).isEqualTo(LocalAssistant.NO_ANSWER + " " + offers.followUp());
     assertThat(reply.getJsonObject("metadata").getString("offer")).isEqualTo("followUp");
     assertThat(reply.getJsonObject("metadata").containsKey("handoff")).isFalse();
     JsonObject conversation = conversation(reply);
@@ -105,7 +111,7 @@ class HandoffPolicyTest {
   void withAnAgentOnlineTheAssistantOffersAPersonAndAYesHandsOver() {
     try (WsClient ws = agent()) {
       JsonObject reply = chat("p2", "Hello, I need help with pricing", null);
-      assertThat(reply.getString("message")).isEqualTo(LocalAssistant.NO_ANSWER + " " + ChatService.OFFER_AGENT);
+      assertThat(reply.getString("message")).isEqualTo(LocalAssistant.NO_ANSWER + " " + offers.person());
       assertThat(reply.getJsonObject("metadata").getString("offer")).isEqualTo("agent");
       assertThat(conversation(reply).getBoolean("aiEnabled")).isTrue();
       assertThat(conversation(reply).getJsonObject("metadata").containsKey("followUp")).isFalse();
@@ -125,21 +131,21 @@ class HandoffPolicyTest {
     }
     Wait.until("the agent gone", 5000, () -> server.wiring().hub().presence().online(tenantId) == 0);
     JsonObject yes = chat("p3", "ok", conversationId);
-    assertThat(yes.getString("message")).isEqualTo(ChatService.NOBODY_AVAILABLE);
+    assertThat(yes.getString("message")).isEqualTo(offers.nobodyAvailable());
     assertThat(yes.getJsonObject("metadata").containsKey("handoff")).isFalse();
   }
 
   @Test
   void askingForAPersonWithNobodyOnlineIsAFollowUpAndTheAssistantStaysOn() {
     JsonObject reply = chat("p4", "Can I talk to a human please?", null);
-    assertThat(reply.getString("message")).isEqualTo(ChatService.NOBODY_AVAILABLE);
+    assertThat(reply.getString("message")).isEqualTo(offers.nobodyAvailable());
     JsonObject conversation = conversation(reply);
     assertThat(conversation.getBoolean("aiEnabled")).isTrue();
     assertThat(conversation.getJsonObject("metadata").getJsonObject("followUp").getString("reason")).isEqualTo("asked");
 
     // details given with the request are taken, and the visitor is told so
     JsonObject withEmail = chat("p5", "I want a real person, my email is bo@example.com", null);
-    assertThat(withEmail.getString("message")).isEqualTo(ChatService.NOBODY_AVAILABLE_NOTED);
+    assertThat(withEmail.getString("message")).isEqualTo(offers.nobodyAvailableNoted());
     assertThat(conversation(withEmail).getJsonObject("contact_data").getString("email")).isEqualTo("bo@example.com");
   }
 
@@ -182,7 +188,7 @@ class HandoffPolicyTest {
       JsonObject reply = chat("p10", "Hello, I need help with pricing", null);
       assertThat(reply.getJsonObject("metadata").getString("offer")).isEqualTo("followUp");
       JsonObject asked = chat("p10", "Let me speak to someone", reply.getString("conversationId"));
-      assertThat(asked.getString("message")).isEqualTo(ChatService.NOBODY_AVAILABLE);
+      assertThat(asked.getString("message")).isEqualTo(offers.nobodyAvailable());
       assertThat(conversation(reply).getBoolean("aiEnabled")).isTrue();
     }
   }
