@@ -29,9 +29,10 @@ public final class TenantHub {
   private final Map<String, TenantChannel> channels = new HashMap<>();
   private final Metrics metrics;
   private final AgentPresence presence;
-  // dashboards counted in the presence, and those that left before their join completed
+  // dashboards counted in the presence, and those whose join has not completed (a socket that
+  // leaves meanwhile is never counted)
   private final Set<TenantSocket> dashboards = new HashSet<>();
-  private final Set<TenantSocket> leftEarly = new HashSet<>();
+  private final Set<TenantSocket> joining = new HashSet<>();
 
   public TenantHub(Vertx vertx, EventLog log, AppConfig.Realtime config, Metrics metrics, AgentPresence presence) {
     this.vertx = vertx;
@@ -68,8 +69,11 @@ public final class TenantHub {
           }));
       metrics.channelCount(channels.size());
       metrics.socketOpened();
+      if (socket.audience().dashboard()) {
+        joining.add(socket);
+      }
       channel.add(socket).onComplete(ar -> {
-        if (socket.audience().dashboard() && ar.succeeded() && !leftEarly.remove(socket)) {
+        if (joining.remove(socket) && ar.succeeded()) {
           dashboards.add(socket);
           presence.dashboardOpened(socket.tenantId());
         }
@@ -86,7 +90,7 @@ public final class TenantHub {
         if (dashboards.remove(socket)) {
           presence.dashboardClosed(socket.tenantId());
         } else {
-          leftEarly.add(socket);
+          joining.remove(socket);
         }
       }
       TenantChannel channel = channels.get(socket.tenantId());
