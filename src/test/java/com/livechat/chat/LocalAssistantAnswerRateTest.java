@@ -28,7 +28,11 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LocalAssistantAnswerRateTest {
 
-  /** Measured 1.00 (30 of 30); 0.60 before the matching learnt related words (these questions guided it). */
+  /**
+   * Measured 0.97 to 1.00 (29 or 30 of 30: "Where is my order?" ties between two entries titled with
+   * "order", ordered by their random ids); 0.60 before the matching learnt related words (these
+   * questions guided it).
+   */
   static final double ANSWER_RATE_FLOOR = 0.9;
   /** Measured 0.85 (17 of 20; 0.35 before) on questions written after the matching was tuned, never tuned for. */
   static final double HELD_OUT_FLOOR = 0.8;
