@@ -26,6 +26,8 @@ import com.livechat.campaign.CampaignStore;
 import com.livechat.campaign.Campaigns;
 import com.livechat.campaign.DncRoutes;
 import com.livechat.chat.ChatService;
+import com.livechat.chat.HandoffMode;
+import com.livechat.chat.Staffing;
 import com.livechat.chat.Phrases;
 import com.livechat.chat.ContactExtractor;
 import com.livechat.chat.ChatVerticle;
@@ -53,6 +55,10 @@ import com.livechat.queue.JobQueue;
 import com.livechat.webhook.WebhookRoutes;
 import com.livechat.webhook.Webhooking;
 import com.livechat.ratelimit.RateLimiters;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.livechat.realtime.AgentPresence;
+import com.livechat.realtime.PresenceRoutes;
 import com.livechat.realtime.RealtimeVerticle;
 import com.livechat.realtime.TenantHub;
 import com.livechat.realtime.LiveSignals;
@@ -89,6 +95,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
 import java.util.List;
@@ -173,7 +180,22 @@ public final class Wiring {
     this.usage = new UsageStore(pool, config.plans());
     this.analytics = new AnalyticsStore(pool);
     this.tracking = new TrackStore(pool);
-    this.hub = new TenantHub(vertx, eventLog, config.realtime(), metrics);
+    this.hub = new TenantHub(vertx, eventLog, config.realtime(), metrics,
+        new AgentPresence(vertx, nodeId, config.realtime().presenceRefreshMs()));
+    if (clusterManager instanceof HazelcastClusterManager hazelcast) {
+      // the cluster manager's own NodeListener slot is Vert.x's; Hazelcast takes any number of listeners
+      hazelcast.getHazelcastInstance().getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent event) {}
+
+        @Override
+        public void memberRemoved(MembershipEvent event) {
+          // vertx-hazelcast keeps the Vert.x node id as a member attribute
+          String left = event.getMember().getAttribute("__vertx.nodeId");
+          hub.presence().nodeLeft(left != null ? left : event.getMember().getUuid().toString());
+        }
+      });
+    }
     // one per node: one circuit breaker and one connection pool per provider per node
     // a bus provider's streamed chunks come back to this node's own address
     this.busStreams = config.ai().providers().stream().anyMatch(p -> p.bus() && p.stream())
@@ -199,7 +221,7 @@ public final class Wiring {
     this.chat = new ChatService(vertx, conversationStore, assistants, knowledge, ai,
         new TurnRecorder(outbox, conversationStore, usage), live, config.chat(),
         new CallTurns(config.voice().handoffMessage(), new Phrases(config.campaigns().doNotCallPhrases()),
-            config.campaigns().doNotCallMessage(), doNotCall));
+            config.campaigns().doNotCallMessage(), doNotCall), staffing());
     this.webAssets = WebAssets.load(Wiring.class.getClassLoader(), "webroot");
     this.carrierAccounts = new CarrierAccounts(telephony, config.voice().twilio(),
         TwilioSignature.serverAuthToken(config.voice().twilio().authToken(), config.dataDir()));
@@ -213,6 +235,22 @@ public final class Wiring {
         Clock.systemUTC());
     calls.placesCallsWith(dialing.outboundCalls());
     this.webhooking = new Webhooking(vertx, pool, jobs, secretBox, config.webhooks(), nodeId, Clock.systemUTC());
+  }
+
+  /** The chat engine's view of a tenant's handoff mode (from the widget cache) and of its agents online. */
+  private Staffing staffing() {
+    return new Staffing() {
+      @Override
+      public Future<HandoffMode> handoffMode(String tenantId) {
+        return widgets.get(tenantId).map(w -> w == null || w.tenant().handoffMode() == null ? HandoffMode.DEFAULT
+            : w.tenant().handoffMode());
+      }
+
+      @Override
+      public boolean agentOnline(String tenantId) {
+        return hub.presence().online(tenantId) > 0;
+      }
+    };
   }
 
   /** Deploys the node's verticles: its own consumers and the tenant channels first, HTTP last. */
@@ -264,6 +302,7 @@ public final class Wiring {
         new DncRoutes(campaigns, body, dashboardAuth),
         new WebhookRoutes(webhooking.webhooks(), body, dashboardAuth),
         new AdminRoutes(operatorKey, usage, accounts, body),
+        new PresenceRoutes(hub.presence(), dashboardAuth),
         new TenantSocketHandler(sockets, jwt),
         new VisitorSocketHandler(sockets, widgets, visitorTokens),
         new VoiceRoutes(vertx, body, calls, liveCalls, config.voice(), config.realtime().authTimeoutMs(),

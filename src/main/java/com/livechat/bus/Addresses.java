@@ -65,6 +65,12 @@ public final class Addresses {
    */
   public static final String OUTBOX_COMMITTED = "outbox.committed";
 
+  /**
+   * Publish, cluster-wide: how many dashboards of each tenant a node has open, a change as it happens
+   * and all of them periodically (realtime.AgentPresence); every node keeps every node's counts.
+   */
+  public static final String AGENTS_PRESENCE = "agents.presence";
+
   private static final String CHAT_STREAM_PREFIX = "chat.stream.";
 
   /**
@@ -134,6 +140,7 @@ public final class Addresses {
       new Contract(chatStream("<turnId>"), Scope.NODE, Style.PUBLISH),
       new Contract(VOICE_WEBHOOK, Scope.NODE, Style.REQUEST),
       new Contract(OUTBOX_COMMITTED, Scope.NODE, Style.PUBLISH),
+      new Contract(AGENTS_PRESENCE, Scope.CLUSTER, Style.PUBLISH),
       new Contract(aiProvider("<name>"), Scope.CLUSTER, Style.REQUEST, Bridged.OUT),
       new Contract(aiStream("<nodeId>"), Scope.CLUSTER, Style.SEND, Bridged.IN),
       new Contract(bridgeEvents("<tenantId>"), Scope.NODE, Style.PUBLISH, Bridged.OUT));

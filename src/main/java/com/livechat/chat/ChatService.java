@@ -25,6 +25,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +33,16 @@ import org.slf4j.LoggerFactory;
 /**
  * One widget chat turn: find the visitor's conversation, choose the assistant, store the visitor's
  * message (counted against the tenant's limits, with the contact details it gives), then — unless
- * a human has the conversation — either hand it to a human (the visitor asked for one) or ask the
- * provider chain, grounded in the assistant's knowledge and the recent conversation, and store its
- * reply with what it learnt. A reply with no usable answer hands the conversation over too.
+ * a human has the conversation — either hand it to a human (the visitor asked for one, or accepted
+ * the assistant's offer of one) or ask the provider chain, grounded in the assistant's knowledge
+ * and the recent conversation, and store its reply with what it learnt.
+ *
+ * <p>A visitor is never left talking to nobody: a chat goes to a person only when one of the
+ * tenant's agents has the dashboard open ({@link Staffing}). When the assistant cannot help, the
+ * tenant's {@link HandoffMode} decides: offer a person, hand over at once, or neither; with nobody
+ * online the assistant stays on, asks for an email or phone number, and the conversation is marked
+ * for a follow-up ({@code metadata.followUp}). A call (channel voice) hands over as it always did:
+ * its handoff dials the assistant's transfer number.
  */
 public final class ChatService {
 
@@ -44,6 +52,10 @@ public final class ChatService {
       + "until an agent gives it back.";
   static final String NOTE_NO_ANSWER = "The AI assistant had no answer for the visitor and handed the conversation "
       + "over. It stays off until an agent gives it back.";
+  static final String NOTE_ACCEPTED = "The visitor accepted the assistant's offer of a person. The AI assistant is off "
+      + "for this conversation until an agent gives it back.";
+  /** What a provider that asked for a person without a word says. */
+  static final String CANNOT_HELP = "I'm not able to help with that here.";
 
   private final ConversationStore conversations;
   private final Assistants assistants;
@@ -58,6 +70,7 @@ public final class ChatService {
   private final ContactExtractor contacts;
   private final Vertx vertx;
   private final LiveSignals live;
+  private final Staffing staffing;
   private final RunningTurns running = new RunningTurns();
 
   /** What a turn knows so far, filled in step by step. */
@@ -72,6 +85,7 @@ public final class ChatService {
     Conversation existing;
     Assistant assistant;
     Stored visitor;
+    HandoffMode mode = HandoffMode.DEFAULT;
 
     Turn(JsonObject request) {
       tenantId = request.getString("tenantId");
@@ -98,8 +112,10 @@ public final class ChatService {
   }
 
   public ChatService(Vertx vertx, ConversationStore conversations, Assistants assistants, KnowledgeStore knowledge,
-      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings, CallTurns calls) {
+      AiProvider provider, TurnRecorder recorder, LiveSignals live, AppConfig.Chat settings, CallTurns calls,
+      Staffing staffing) {
     this.vertx = vertx;
+    this.staffing = staffing;
     this.calls = calls;
     this.callHandoffMessage = calls.handoffMessage();
     this.live = live;
@@ -162,8 +178,58 @@ public final class ChatService {
               && calls.doNotCallPhrases().saidIn(turn.text)) {
             return doNotCallAgain(turn);
           }
-          return handoffPhrases.saidIn(turn.text) ? handOffOnRequest(turn) : answer(turn);
+          if (turn.onCall()) {
+            return handoffPhrases.saidIn(turn.text) ? handOffOnRequest(turn, NOTE_ASKED) : answer(turn);
+          }
+          return staffing.handoffMode(turn.tenantId).compose(mode -> {
+            turn.mode = mode;
+            if (handoffPhrases.saidIn(turn.text)) {
+              return personAsked(turn, settings.offers().nobodyAvailable(), NOTE_ASKED);
+            }
+            return offerAnswered(turn).compose(offer -> offer == null ? answer(turn)
+                : personAsked(turn, offer.equals(OFFERED_AGENT) ? settings.offers().nobodyAvailable()
+                    : settings.offers().leaveDetails(), NOTE_ACCEPTED));
+          });
         });
+  }
+
+  static final String OFFERED_AGENT = "agent";
+  static final String OFFERED_FOLLOW_UP = "followUp";
+
+  /**
+   * The visitor wants a person: they get one when an agent is online (and the tenant hands over at
+   * all); otherwise the assistant stays on and asks for their details, or notes that it has them.
+   */
+  private Future<JsonObject> personAsked(Turn turn, String nobodyThere, String note) {
+    if (turn.mode != HandoffMode.NEVER && staffing.agentOnline(turn.tenantId)) {
+      return handOffOnRequest(turn, note);
+    }
+    JsonObject contact = turn.visitor.conversation().contactData();
+    String told = nobodyThere.equals(settings.offers().nobodyAvailable())
+        && (contact.containsKey("email") || contact.containsKey("phone")) ? settings.offers().nobodyAvailableNoted()
+        : nobodyThere;
+    JsonObject metadata = new JsonObject().put("tokens", 0).put("offer", OFFERED_FOLLOW_UP);
+    return recorder.endTurn(turn.tenantId, turn.conversationId(),
+            new TurnEnd(told, metadata, 0, ContactUpdate.NONE, null, followUp("asked")))
+        .map(stored -> response(stored, told, metadata));
+  }
+
+  /**
+   * The offer ("agent" or "followUp") of the assistant's last reply when the visitor's message says
+   * yes to it, else null.
+   */
+  private Future<String> offerAnswered(Turn turn) {
+    if (turn.opened() || !Affirmation.saidIn(turn.text)) {
+      return Future.succeededFuture(null);
+    }
+    return conversations.recentMessages(turn.tenantId, turn.conversationId(), turn.visitor.message().id(), 1)
+        .map(last -> last.isEmpty() || !last.get(0).role().equals("assistant") ? null
+            : last.get(0).metadata().getString("offer"));
+  }
+
+  /** conversation.metadata.followUp: someone should get back to this visitor. */
+  private static JsonObject followUp(String reason) {
+    return new JsonObject().put("reason", reason).put("at", Instant.now().toString());
   }
 
   /**
@@ -192,11 +258,11 @@ public final class ChatService {
   }
 
   /** The visitor asked for a person: no AI call; they are told so, staff see why. */
-  private Future<JsonObject> handOffOnRequest(Turn turn) {
+  private Future<JsonObject> handOffOnRequest(Turn turn, String note) {
     JsonObject metadata = new JsonObject().put("handoff", true).put("tokens", 0);
     String told = turn.onCall() ? callHandoffMessage : settings.handoffMessage();
     return recorder.endTurn(turn.tenantId, turn.conversationId(),
-            new TurnEnd(told, metadata, 0, ContactUpdate.NONE, NOTE_ASKED))
+            new TurnEnd(told, metadata, 0, ContactUpdate.NONE, note, null))
         .map(stored -> response(stored, told, metadata));
   }
 
@@ -209,7 +275,7 @@ public final class ChatService {
     JsonObject metadata = new JsonObject().put("doNotCall", true).put("tokens", 0);
     Future<Void> listed = phone == null ? Future.succeededFuture() : calls.doNotCallList().add(turn.tenantId, phone);
     return listed.compose(v -> recorder.endTurn(turn.tenantId, turn.conversationId(),
-            new TurnEnd(calls.doNotCallMessage(), metadata, 0, ContactUpdate.NONE, null)))
+            new TurnEnd(calls.doNotCallMessage(), metadata, 0, ContactUpdate.NONE, null, null)))
         .map(stored -> response(stored, calls.doNotCallMessage(), metadata));
   }
 
@@ -219,7 +285,8 @@ public final class ChatService {
         : conversations.recentMessages(turn.tenantId, turn.conversationId(), turn.visitor.message().id(),
             settings.historyMessages());
     Future<List<KnowledgeHit>> hits = settings.knowledgePassages() == 0 ? Future.succeededFuture(List.of())
-        : knowledge.search(turn.tenantId, turn.assistant.id(), turn.text, settings.knowledgePassages());
+        : knowledge.search(turn.tenantId, turn.assistant.id(), RelatedWords.expand(turn.text),
+            settings.knowledgePassages());
     // a call started from a chat knows that chat
     String linked = turn.onCall() ? turn.visitor.conversation().linkedConversationId() : null;
     Future<List<Message>> chat = linked == null ? Future.succeededFuture(List.of())
@@ -234,15 +301,64 @@ public final class ChatService {
             // called off before the assistant said anything: an agent has it, or nobody is listening
             return Future.succeededFuture(withHuman(turn.visitor.conversation()));
           }
-          String text = reply.content() != null && !reply.content().isBlank() ? reply.content()
-              : turn.onCall() ? callHandoffMessage : settings.handoffMessage();
+          String said = reply.content() != null && !reply.content().isBlank() ? reply.content() : null;
           JsonObject metadata = metadata(reply);
           ContactUpdate learnt = new ContactUpdate(contacts.clean(reply.contact()), turn.assistant.requiredFields());
-          String note = reply.handoff() ? NOTE_NO_ANSWER : null;
-          return recorder.endTurn(turn.tenantId, turn.conversationId(),
-                  new TurnEnd(text, metadata, reply.tokens(), learnt, note))
-              .map(stored -> response(stored, text, metadata));
+          if (turn.onCall()) {
+            String text = said != null ? said : callHandoffMessage;
+            return recorder.endTurn(turn.tenantId, turn.conversationId(),
+                    new TurnEnd(text, metadata, reply.tokens(), learnt, reply.handoff() ? NOTE_NO_ANSWER : null, null))
+                .map(stored -> response(stored, text, metadata));
+          }
+          if (said != null && (!reply.handoff() || reply.interrupted())) {
+            // a reply cut short is exactly what was streamed: nothing is added to it, nobody takes over
+            metadata.remove("handoff");
+            return recorder.endTurn(turn.tenantId, turn.conversationId(),
+                    new TurnEnd(said, metadata, reply.tokens(), learnt, null, null))
+                .map(stored -> response(stored, said, metadata));
+          }
+          // no usable answer (a request for a person, or nothing said at all)
+          return cannotHelp(turn, said, metadata, reply.tokens(), learnt);
         });
+  }
+
+  /**
+   * The assistant could not help (the local assistant knew nothing relevant; a model asked for a
+   * person, with {@code saidSoFar}, or without a word: null): what the visitor is told after what it said depends on the tenant's mode and on
+   * whether an agent is online. With none, the conversation is marked for a follow-up.
+   */
+  private Future<JsonObject> cannotHelp(Turn turn, String saidSoFar, JsonObject metadata, long tokens,
+      ContactUpdate learnt) {
+    String said = saidSoFar != null ? saidSoFar : CANNOT_HELP;
+    boolean agentThere = turn.mode != HandoffMode.NEVER && staffing.agentOnline(turn.tenantId);
+    metadata.remove("handoff");
+    String text;
+    String note = null;
+    JsonObject followUp = null;
+    if (agentThere && turn.mode == HandoffMode.AUTO) {
+      text = said + " " + settings.handoffMessage();
+      note = NOTE_NO_ANSWER;
+      metadata.put("handoff", true);
+    } else if (agentThere) {
+      text = said + " " + settings.offers().person();
+      metadata.put("offer", OFFERED_AGENT);
+    } else {
+      text = said + " " + settings.offers().followUp();
+      metadata.put("offer", OFFERED_FOLLOW_UP);
+      followUp = followUp("unanswered");
+    }
+    // what the assistant said went out as it was written: what follows goes out the same way
+    passOn(turn, saidSoFar != null ? text.substring(saidSoFar.length()) : text);
+    return recorder.endTurn(turn.tenantId, turn.conversationId(),
+            new TurnEnd(text, metadata, tokens, learnt, note, followUp))
+        .map(stored -> response(stored, text, metadata));
+  }
+
+  private void passOn(Turn turn, String delta) {
+    live.delta(turn.tenantId, turn.sessionId, turn.conversationId(), turn.turnId, delta);
+    if (turn.streamed) {
+      vertx.eventBus().send(Addresses.chatStream(turn.turnId), new JsonObject().put("delta", delta));
+    }
   }
 
   /**
@@ -253,12 +369,7 @@ public final class ChatService {
    */
   private Future<AiReply> complete(Turn turn, AiRequest prompt) {
     String conversationId = turn.conversationId();
-    ReplyStream stream = new ReplyStream(delta -> {
-      live.delta(turn.tenantId, turn.sessionId, conversationId, turn.turnId, delta);
-      if (turn.streamed) {
-        vertx.eventBus().send(Addresses.chatStream(turn.turnId), new JsonObject().put("delta", delta));
-      }
-    });
+    ReplyStream stream = new ReplyStream(delta -> passOn(turn, delta));
     running.started(turn.turnId, turn.tenantId, conversationId, vertx.getOrCreateContext(), stream);
     live.assistantTyping(turn.tenantId, turn.sessionId, conversationId);
     Future<AiReply> reply;

@@ -18,20 +18,22 @@ import java.util.regex.Pattern;
  * The embedded assistant: works offline and deterministically. It greets back, answers with the
  * best-matching passage of the knowledge entries it is given (ranked by PostgreSQL full-text
  * search), else with the sentence of its instructions that best matches the question, and says
- * plainly that it will pass the question on when nothing it knows is relevant — a reply marked as
- * a handoff, so that the conversation goes to a person.
+ * plainly that it does not know when nothing it knows is relevant — a reply marked as needing a
+ * person, after which the chat engine offers one, or a follow-up (ChatService).
  */
 public final class LocalAssistant implements AiProvider {
 
   public static final String MODEL = "local-assistant";
 
-  static final String NO_ANSWER = "I don't have information about that yet. I'll pass your question on to "
-      + "the team, and someone will get back to you.";
+  /** Said plainly; the chat engine adds what happens next (an offer of a person, a follow-up). */
+  static final String NO_ANSWER = "I'm sorry, I don't have information about that.";
 
   static final String THANKS = "You're welcome! Is there anything else I can help you with?";
   /** What people say around the details they give: "my email is …", "reach me on my mobile …". */
   private static final Set<String> CONTACT_WORDS = Set.of("email", "mail", "phone", "number", "name", "call", "reach",
       "contact", "address", "mobile", "cell", "telephone", "tel", "on", "at", "via");
+  private static final Set<String> CONTACT_STEMS = CONTACT_WORDS.stream().map(RelatedWords::stem)
+      .collect(java.util.stream.Collectors.toSet());
   static final String NOTED = "Thank you, I've noted your details. How else can I help you?";
   static final String TELL_ME_MORE = "Could you tell me a little more about what you are looking for?";
 
@@ -46,7 +48,7 @@ public final class LocalAssistant implements AiProvider {
       "in", "on", "at", "by", "for", "with", "about", "from", "as", "is", "are", "was", "were", "be", "been",
       "am", "do", "does", "did", "can", "could", "would", "should", "will", "shall", "may", "might", "must",
       "i", "me", "my", "we", "our", "you", "your", "he", "she", "it", "its", "they", "them", "their", "this",
-      "that", "these", "those", "what", "which", "who", "whom", "how", "when", "where", "why", "there", "here",
+      "that", "these", "those", "what", "which", "who", "whom", "how", "when", "why", "there", "here",
       "have", "has", "had", "not", "no", "yes", "so", "than", "then", "too", "very", "just", "any", "some",
       "need", "want", "like", "please", "help", "tell", "know", "get", "hi", "hello", "hey", "thanks", "thank",
       "us", "also", "all", "more", "most", "into", "out", "up", "down", "over", "under", "again", "im", "ive",
@@ -80,7 +82,7 @@ public final class LocalAssistant implements AiProvider {
     if (!question.equals(request.userMessage())) {
       // "my name is Ann, ann@example.com": the details are the message (they are stored with the conversation)
       asked = contentWords(question);
-      asked.removeAll(CONTACT_WORDS);
+      asked.removeAll(CONTACT_STEMS);
       if (asked.isEmpty()) {
         return new Answer(NOTED, null);
       }
@@ -91,7 +93,7 @@ public final class LocalAssistant implements AiProvider {
     }
     // the assistant's own name (usually the company's) says nothing about what was asked
     asked.removeAll(contentWords(request.assistantName() == null ? "" : request.assistantName()));
-    Answer fromKnowledge = fromKnowledge(asked, request.knowledge());
+    Answer fromKnowledge = fromKnowledge(asked, request.knowledge(), question);
     if (fromKnowledge != null) {
       return fromKnowledge;
     }
@@ -99,33 +101,82 @@ public final class LocalAssistant implements AiProvider {
   }
 
   /**
-   * The best paragraph of the entries, which come best first. It "matches well" when it shares at
-   * least two of the question's content words, or all of them when the question has only one or
-   * two — so a single incidental word in a long question is not taken for an answer.
+   * The best paragraph of the entries, which come best first. A question word is covered by a
+   * paragraph that has it or one of its {@link RelatedWords} ("Sunday" by "Monday to Saturday"). It
+   * "matches well" when it covers at least two of the question's content words, or all of them when
+   * the question has only one or two — so a single incidental word in a long question is not taken
+   * for an answer. In a short question (up to three words) a word the entry's title covers counts
+   * twice: the title says what the entry is about ("Can I call you?" is about "Contact").
    */
-  private static Answer fromKnowledge(Set<String> asked, List<KnowledgePassage> passages) {
+  private static Answer fromKnowledge(Set<String> asked, List<KnowledgePassage> passages, String question) {
     if (asked.isEmpty() || passages == null) {
       return null;
     }
     int needed = Math.min(2, asked.size());
     Answer best = null;
     int bestScore = 0;
+    int bestDirect = 0;
     for (KnowledgePassage passage : passages) {
       Set<String> titleWords = contentWords(passage.title());
+      boolean titleCounts = asked.size() <= 3 && asked.stream().anyMatch(w -> covers(titleWords, w));
       for (String paragraph : PARAGRAPH.split(passage.content())) {
         if (paragraph.isBlank()) {
           continue;
         }
         Set<String> words = contentWords(paragraph);
         words.addAll(titleWords);
-        int score = overlap(asked, words);
-        if (score >= needed && score > bestScore) {
-          best = new Answer(quote(paragraph.strip()), passage);
+        int score = 0;
+        int direct = 0;
+        for (String w : asked) {
+          if (words.contains(w)) {
+            direct++;
+            score++;
+          } else if (covers(words, w)) {
+            score++;
+          }
+        }
+        if (score > 0 && titleCounts) {
+          score++;
+        }
+        // the more words covered, then the more said in the question's own words; else the search's order
+        if (score >= needed && (score > bestScore || score == bestScore && direct > bestDirect)) {
+          best = new Answer(withDaysNotListed(quote(paragraph.strip()), question), passage);
           bestScore = score;
+          bestDirect = direct;
         }
       }
     }
     return best;
+  }
+
+  private static boolean covers(Set<String> words, String asked) {
+    if (words.contains(asked)) {
+      return true;
+    }
+    for (String kin : RelatedWords.kinOfStem(asked)) {
+      if (words.contains(kin)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * "Are you open on Sunday?" answered with "We are open Monday to Saturday": the passage is right,
+   * and says nothing of Sunday; the visitor is told so rather than left to infer it.
+   */
+  private static String withDaysNotListed(String passage, String question) {
+    Set<String> listed = RelatedWords.daysNamed(passage);
+    if (listed.isEmpty()) {
+      return passage;
+    }
+    List<String> missing = RelatedWords.daysNamed(question).stream().filter(d -> !listed.contains(d)).sorted().toList();
+    if (missing.isEmpty()) {
+      return passage;
+    }
+    List<String> names = missing.stream().map(d -> Character.toUpperCase(d.charAt(0)) + d.substring(1)).toList();
+    return passage + " " + String.join(" and ", names) + (names.size() == 1 ? " is" : " are")
+        + " not among the days listed.";
   }
 
   private static String quote(String paragraph) {
@@ -188,21 +239,10 @@ public final class LocalAssistant implements AiProvider {
     Set<String> words = new HashSet<>();
     for (String w : WORD.split(text.toLowerCase(Locale.ROOT))) {
       if (w.length() > 1 && !STOP_WORDS.contains(w) && !GREETINGS.contains(w)) {
-        words.add(stem(w));
+        words.add(RelatedWords.stem(w));
       }
     }
     return words;
-  }
-
-  /** Crude plural/verb folding so that "prices" meets "price" and "opening" meets "open". */
-  private static String stem(String w) {
-    if (w.length() > 5 && w.endsWith("ing")) {
-      return w.substring(0, w.length() - 3);
-    }
-    if (w.length() > 3 && w.endsWith("s") && !w.endsWith("ss")) {
-      return w.substring(0, w.length() - 1);
-    }
-    return w;
   }
 
   private static int overlap(Set<String> a, Set<String> b) {

@@ -17,11 +17,13 @@ import io.vertx.core.json.JsonObject;
 public final class TurnRecorder {
 
   /**
-   * How a turn ends: the assistant's reply, what it cost, the contact details it learnt, and, when
-   * the conversation goes to a human, the note staff see (null when it stays with the AI).
+   * How a turn ends: the assistant's reply, what it cost, the contact details it learnt, when the
+   * conversation goes to a human the note staff see (null when it stays with the AI), and when
+   * someone should get back to the visitor later, the conversation's {@code metadata.followUp}
+   * (null for none).
    */
   record TurnEnd(String replyText, JsonObject replyMetadata, long tokens, ContactUpdate contact,
-      String handoffNote) {}
+      String handoffNote, JsonObject followUp) {}
 
   private final Outbox outbox;
   private final ConversationStore conversations;
@@ -55,8 +57,9 @@ public final class TurnRecorder {
 
   /**
    * Stores the assistant's reply (message:new), counts its tokens, merges the contact details it
-   * learnt, and hands the conversation to a human when {@code end.handoffNote()} is set (the AI
-   * off, the note as a system message; conversation:updated).
+   * learnt, hands the conversation to a human when {@code end.handoffNote()} is set (the AI
+   * off, the note as a system message; conversation:updated), and marks it for a follow-up when
+   * {@code end.followUp()} is set (conversation:updated).
    */
   Future<Stored> endTurn(String tenantId, String conversationId, TurnEnd end) {
     String period = UsagePeriod.current();
@@ -66,6 +69,8 @@ public final class TurnRecorder {
             .compose(v -> conversations.applyContact(tx, stored.conversation(), end.contact(), events))
             .compose(c -> end.handoffNote() == null ? Future.succeededFuture(c)
                 : conversations.handOff(tx, c, end.handoffNote(), events))
+            .compose(c -> end.followUp() == null ? Future.succeededFuture(c)
+                : conversations.putMetadata(tx, tenantId, c.id(), "followUp", end.followUp(), events))
             .map(c -> new Stored(c, stored.message()))));
   }
 }

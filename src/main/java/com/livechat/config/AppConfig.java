@@ -223,9 +223,10 @@ public record AppConfig(
    * @param handoffMessage what the visitor is told when the conversation goes to a person
    * @param knowledgePassages knowledge entries put into a prompt at most
    * @param phoneRegion region of phone numbers typed without a country code (ISO 3166, e.g. US)
+   * @param offers what the visitor is told when the assistant cannot help or nobody can take over
    */
   public record Chat(long requestTimeoutMs, int historyMessages, int historyTokenBudget, List<String> handoffPhrases,
-      String handoffMessage, int knowledgePassages, String phoneRegion) {
+      String handoffMessage, int knowledgePassages, String phoneRegion, Offers offers) {
     public Chat {
       if (historyMessages < 0 || historyTokenBudget < 0 || knowledgePassages < 0 || knowledgePassages > 20) {
         throw new IllegalArgumentException("chat.historyMessages and chat.historyTokenBudget must be >= 0, "
@@ -288,7 +289,27 @@ public record AppConfig(
   }
 
   public record Realtime(long authTimeoutMs, long pingIntervalMs, long idleTimeoutMs, long gapWaitMs,
-      long pollIntervalMs, int replayPageSize, int maxPendingEvents, int writeQueueMaxBytes) {}
+      long pollIntervalMs, int replayPageSize, int maxPendingEvents, int writeQueueMaxBytes, long presenceRefreshMs) {}
+
+  /**
+   * What the chat engine says after "I don't know that" or when a person was asked for (chat.offers).
+   *
+   * @param person an agent is online: would the visitor like one
+   * @param followUp nobody is online (or the tenant never hands over): leave an email or phone number
+   * @param nobodyAvailable a person was asked for and nobody is there: leave an email or phone number
+   * @param nobodyAvailableNoted the same, when the conversation already has an email or phone number
+   * @param leaveDetails a yes to the follow-up: please leave the details
+   */
+  public record Offers(String person, String followUp, String nobodyAvailable, String nobodyAvailableNoted,
+      String leaveDetails) {
+    public Offers {
+      for (String text : List.of(person, followUp, nobodyAvailable, nobodyAvailableNoted, leaveDetails)) {
+        if (text == null || text.isBlank()) {
+          throw new IllegalArgumentException("chat.offers messages must not be empty");
+        }
+      }
+    }
+  }
 
   /** @param key the operator key of /api/admin; empty means the operator endpoints answer 404 */
   public record Admin(String key) {
@@ -338,7 +359,8 @@ public record AppConfig(
         chat.strings("handoffPhrases"),
         chat.string("handoffMessage"),
         chat.integer("knowledgePassages", 0, 20),
-        chat.string("phoneRegion"));
+        chat.string("phoneRegion"),
+        offers(chat.section("offers")));
     OpenAiSettings openAi = OpenAiSettings.fromJson(ai.section("openai"), ai.section("providerDefaults"),
         OpenAiSettings.DEFAULT_NAME);
     return new AppConfig(
@@ -374,7 +396,8 @@ public record AppConfig(
             realtime.longNumber("pollIntervalMs", 1, Long.MAX_VALUE),
             realtime.integer("replayPageSize", 1, Integer.MAX_VALUE),
             realtime.integer("maxPendingEvents", 1, Integer.MAX_VALUE),
-            realtime.integer("writeQueueMaxBytes", 1, Integer.MAX_VALUE)),
+            realtime.integer("writeQueueMaxBytes", 1, Integer.MAX_VALUE),
+            realtime.longNumber("presenceRefreshMs", 100, Long.MAX_VALUE)),
         new Plans(usage.string("defaultPlan"), usage.section("plans").json()),
         new Admin(config.section("admin").string("key")),
         new RateLimits(
@@ -489,5 +512,10 @@ public record AppConfig(
 
   public boolean openAiConfigured() {
     return openai.apiKey() != null && !openai.apiKey().isBlank();
+  }
+
+  private static Offers offers(ConfigReader offers) {
+    return new Offers(offers.string("person"), offers.string("followUp"), offers.string("nobodyAvailable"),
+        offers.string("nobodyAvailableNoted"), offers.string("leaveDetails"));
   }
 }

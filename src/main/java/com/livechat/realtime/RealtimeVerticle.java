@@ -18,7 +18,6 @@ public final class RealtimeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    hub.start(context);
-    return Future.succeededFuture();
+    return hub.start(context);
   }
 }

@@ -9,8 +9,10 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The node's registry of tenant channels: one {@link TenantChannel} (and so one clustered
@@ -26,17 +28,29 @@ public final class TenantHub {
   private Context hubContext;
   private final Map<String, TenantChannel> channels = new HashMap<>();
   private final Metrics metrics;
+  private final AgentPresence presence;
+  // dashboards counted in the presence, and those whose join has not completed (a socket that
+  // leaves meanwhile is never counted)
+  private final Set<TenantSocket> dashboards = new HashSet<>();
+  private final Set<TenantSocket> joining = new HashSet<>();
 
-  public TenantHub(Vertx vertx, EventLog log, AppConfig.Realtime config, Metrics metrics) {
+  public TenantHub(Vertx vertx, EventLog log, AppConfig.Realtime config, Metrics metrics, AgentPresence presence) {
     this.vertx = vertx;
+    this.presence = presence;
     this.log = log;
     this.config = config;
     this.metrics = metrics;
   }
 
   /** Called by the owning verticle as it starts: from then on channels live on its context. */
-  void start(Context context) {
+  Future<Void> start(Context context) {
     this.hubContext = context;
+    return presence.start(context);
+  }
+
+  /** Who has the dashboard open, cluster-wide. */
+  public AgentPresence presence() {
+    return presence;
   }
 
   /**
@@ -55,7 +69,16 @@ public final class TenantHub {
           }));
       metrics.channelCount(channels.size());
       metrics.socketOpened();
-      channel.add(socket).onComplete(ar -> socketContext.runOnContext(x -> joined.handle(ar)));
+      if (socket.audience().dashboard()) {
+        joining.add(socket);
+      }
+      channel.add(socket).onComplete(ar -> {
+        if (joining.remove(socket) && ar.succeeded()) {
+          dashboards.add(socket);
+          presence.dashboardOpened(socket.tenantId());
+        }
+        socketContext.runOnContext(x -> joined.handle(ar));
+      });
     });
     return joined.future();
   }
@@ -63,6 +86,13 @@ public final class TenantHub {
   void leave(TenantSocket socket) {
     hubContext.runOnContext(v -> {
       metrics.socketClosed();
+      if (socket.audience().dashboard()) {
+        if (dashboards.remove(socket)) {
+          presence.dashboardClosed(socket.tenantId());
+        } else {
+          joining.remove(socket);
+        }
+      }
       TenantChannel channel = channels.get(socket.tenantId());
       if (channel != null) {
         channel.remove(socket);

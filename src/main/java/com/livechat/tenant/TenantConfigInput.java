@@ -1,5 +1,6 @@
 package com.livechat.tenant;
 
+import com.livechat.chat.HandoffMode;
 import com.livechat.error.AppError;
 import com.livechat.http.Bodies;
 import com.livechat.store.Ids;
@@ -21,9 +22,11 @@ import java.util.regex.Pattern;
  * replaces the whole config: an absent optional field takes its default. The one exception is
  * {@code searchLanguage}, the knowledge base's text-search configuration: it is not part of the
  * widget config (GET /api/tenant shows it beside the config), so an absent one is left unchanged.
+ * {@code handoff} ({"mode": "offer" | "auto" | "never"}, default offer) is what the assistant does
+ * when it cannot help; like the origins, it is not served to widgets.
  */
 record TenantConfigInput(String name, String assistantId, JsonObject widgetConfig, List<String> allowedOrigins,
-    boolean requireVisitorToken, String searchLanguage) {
+    boolean requireVisitorToken, String searchLanguage, HandoffMode handoffMode) {
 
   static final int NAME_MAX = 100;
   static final int LOGO_MAX = 2048;
@@ -34,8 +37,9 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
   static final int SEARCH_LANGUAGE_MAX = 63;
 
   // sorted: the order an unknown-field error lists them in
-  private static final List<String> FIELDS = List.of("allowedOrigins", "assistantId", "branding", "name",
+  private static final List<String> FIELDS = List.of("allowedOrigins", "assistantId", "branding", "handoff", "name",
       "requireVisitorToken", "searchLanguage", "widget");
+  private static final List<String> HANDOFF_FIELDS = List.of("mode");
   private static final List<String> WIDGET_FIELDS = List.of("position", "primaryColor");
   private static final List<String> BRANDING_FIELDS = List.of("logo");
   private static final Set<String> POSITIONS = Set.of("bottom-right", "bottom-left");
@@ -56,6 +60,7 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
     String assistantId = assistantId(body);
     JsonObject widget = object(body, "widget", WIDGET_FIELDS);
     JsonObject branding = object(body, "branding", BRANDING_FIELDS);
+    JsonObject handoff = object(body, "handoff", HANDOFF_FIELDS);
     JsonObject config = new JsonObject()
         .put("name", name)
         .put("assistantId", assistantId)
@@ -64,7 +69,8 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
             .put("position", position(widget.getValue("position"))))
         .put("branding", new JsonObject().put("logo", logo(branding.getValue("logo"))));
     return new TenantConfigInput(name, assistantId, config, origins(body.getValue("allowedOrigins")),
-        requireVisitorToken(body.getValue("requireVisitorToken")), searchLanguage(body.getValue("searchLanguage")));
+        requireVisitorToken(body.getValue("requireVisitorToken")), searchLanguage(body.getValue("searchLanguage")),
+        handoffMode(handoff.getValue("mode")));
   }
 
   /**
@@ -92,7 +98,8 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
   /** The config as PUT takes it and GET /api/tenant shows it; searchLanguage only when it was given. */
   JsonObject toJson() {
     JsonObject json = widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins))
-        .put("requireVisitorToken", requireVisitorToken);
+        .put("requireVisitorToken", requireVisitorToken)
+        .put("handoff", new JsonObject().put("mode", handoffMode.configName()));
     return searchLanguage == null ? json : json.put("searchLanguage", searchLanguage);
   }
 
@@ -137,6 +144,20 @@ record TenantConfigInput(String name, String assistantId, JsonObject widgetConfi
       throw AppError.invalid("invalid_require_visitor_token", "requireVisitorToken must be true or false.");
     }
     return required;
+  }
+
+  /** Absent or null: offer. */
+  private static HandoffMode handoffMode(Object value) {
+    if (value == null) {
+      return HandoffMode.DEFAULT;
+    }
+    HandoffMode mode = value instanceof String s ? HandoffMode.of(s) : null;
+    if (mode == null) {
+      throw AppError.invalid("invalid_handoff_mode", "handoff.mode must be offer (the assistant offers a person, "
+          + "or a follow-up when no agent is online), auto (it hands over at once when it cannot help and an agent "
+          + "is online) or never (it never hands over; it offers a follow-up).");
+    }
+    return mode;
   }
 
   /** Case-insensitive; null when absent (the tenant's language is kept). */

@@ -36,7 +36,7 @@ public final class TenantSettings {
   /** Replaces the config; its assistant must be the tenant's, its search language one the database knows. */
   public Future<TenantConfigInput> updateConfig(String tenantId, TenantConfigInput input) {
     return store.updateConfig(tenantId, input.name(), input.widgetConfig(), input.allowedOrigins(), input.assistantId(),
-            input.requireVisitorToken(), input.searchLanguage())
+            input.requireVisitorToken(), input.searchLanguage(), input.handoffMode().configName())
         .compose(outcome -> switch (outcome) {
           case UPDATED -> {
             changes.announce(tenantId);

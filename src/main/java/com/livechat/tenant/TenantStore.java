@@ -22,12 +22,13 @@ public final class TenantStore {
    * @param searchLanguage the text-search configuration of its knowledge base (english, german, ...)
    */
   public record Settings(String id, String name, String plan, JsonObject widgetConfig, List<String> allowedOrigins,
-      boolean requireVisitorToken, String searchLanguage) {
+      boolean requireVisitorToken, String searchLanguage, String handoffMode) {
 
     /** The widget config with the allowed origins and secure mode, the shape PUT /api/tenant/config takes. */
     public JsonObject configJson() {
       return widgetConfig.copy().put("allowedOrigins", new JsonArray(allowedOrigins))
-          .put("requireVisitorToken", requireVisitorToken);
+          .put("requireVisitorToken", requireVisitorToken)
+          .put("handoff", new JsonObject().put("mode", handoffMode));
     }
 
     public JsonObject toJson() {
@@ -39,14 +40,14 @@ public final class TenantStore {
       String[] origins = r.getArrayOfStrings("allowed_origins");
       return new Settings(r.getString("id"), r.getString("name"), r.getString("plan"),
           r.getJsonObject("widget_config"), origins == null ? List.of() : Arrays.asList(origins),
-          r.getBoolean("require_visitor_token"), r.getString("search_config"));
+          r.getBoolean("require_visitor_token"), r.getString("search_config"), r.getString("handoff_mode"));
     }
   }
 
   public enum ConfigUpdate { UPDATED, NO_SUCH_TENANT, NO_SUCH_ASSISTANT, NO_SUCH_SEARCH_LANGUAGE }
 
   private static final String COLUMNS =
-      "id, name, plan, widget_config, allowed_origins, require_visitor_token, search_config";
+      "id, name, plan, widget_config, allowed_origins, require_visitor_token, search_config, handoff_mode";
   private static final String FIND = "SELECT " + COLUMNS + " FROM tenants WHERE id = $1";
   // FOR SHARE: the assistant cannot be deleted before this transaction commits (its delete then
   // clears the config again), so a stored config never names a deleted assistant
@@ -54,7 +55,7 @@ public final class TenantStore {
       "SELECT id FROM assistants WHERE tenant_id = $1 AND id = $2 FOR SHARE";
   private static final String UPDATE_CONFIG =
       "UPDATE tenants SET name = $2, widget_config = $3, allowed_origins = $4, require_visitor_token = $5, "
-          + "updated_at = now() WHERE id = $1";
+          + "handoff_mode = $6, updated_at = now() WHERE id = $1";
   // the languages a tenant may choose: pg_catalog's text-search configurations
   private static final String SEARCH_CONFIG_EXISTS =
       "SELECT 1 FROM pg_ts_config WHERE cfgname = $1 AND cfgnamespace = 'pg_catalog'::regnamespace";
@@ -88,13 +89,14 @@ public final class TenantStore {
   }
 
   /**
-   * Replaces the widget config, allowed origins and secure mode, and renames the tenant to the
+   * Replaces the widget config, allowed origins, secure mode and handoff mode, and renames the tenant to the
    * config's name. {@code assistantId} (null for none) must be an assistant of this tenant. When
    * {@code searchLanguage} is not null (null keeps the current one), sets the tenant's text-search
    * configuration and re-indexes its knowledge entries with it, all in one transaction. It must name one of pg_catalog's configurations ({@link #searchLanguages()}).
    */
   public Future<ConfigUpdate> updateConfig(String tenantId, String name, JsonObject widgetConfig,
-      List<String> allowedOrigins, String assistantId, boolean requireVisitorToken, String searchLanguage) {
+      List<String> allowedOrigins, String assistantId, boolean requireVisitorToken, String searchLanguage,
+      String handoffMode) {
     return pool.withTransaction(tx -> {
       Future<Boolean> assistantFound = assistantId == null ? Future.succeededFuture(true)
           : tx.preparedQuery(LOCK_ASSISTANT).execute(Tuple.of(tenantId, assistantId)).map(rows -> rows.size() > 0);
@@ -106,7 +108,8 @@ public final class TenantStore {
                       : tx.preparedQuery(LOCK_ASSISTANTS).execute(Tuple.of(tenantId)).map(x -> ConfigUpdate.UPDATED)));
       return checked.compose(ok -> ok != ConfigUpdate.UPDATED ? Future.succeededFuture(ok)
           : tx.preparedQuery(UPDATE_CONFIG)
-              .execute(Tuple.of(tenantId, name, widgetConfig, allowedOrigins.toArray(String[]::new), requireVisitorToken))
+              .execute(Tuple.of(tenantId, name, widgetConfig, allowedOrigins.toArray(String[]::new), requireVisitorToken,
+                  handoffMode))
               .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(ConfigUpdate.NO_SUCH_TENANT)
                   : searchLanguage == null ? Future.succeededFuture(ConfigUpdate.UPDATED)
                       : tx.preparedQuery(UPDATE_SEARCH_CONFIG).execute(Tuple.of(tenantId, searchLanguage))

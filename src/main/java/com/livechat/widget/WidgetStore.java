@@ -1,5 +1,6 @@
 package com.livechat.widget;
 
+import com.livechat.chat.HandoffMode;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.sqlclient.Pool;
@@ -14,7 +15,7 @@ import java.util.List;
 public final class WidgetStore {
 
   private static final String TENANT =
-      "SELECT id, name, widget_config, allowed_origins, require_visitor_token FROM tenants WHERE id = $1";
+      "SELECT id, name, widget_config, allowed_origins, require_visitor_token, handoff_mode FROM tenants WHERE id = $1";
   private static final String LIVE_TOKENS =
       "SELECT token_hash, expires_at FROM widget_tokens WHERE tenant_id = $1 "
           + "AND (expires_at IS NULL OR expires_at > now())";
@@ -41,7 +42,8 @@ public final class WidgetStore {
         }
         String[] origins = t.getArrayOfStrings("allowed_origins");
         return new WidgetTenant(t.getString("id"), t.getString("name"), t.getJsonObject("widget_config"),
-            origins == null ? List.of() : Arrays.asList(origins), tokens, t.getBoolean("require_visitor_token"));
+            origins == null ? List.of() : Arrays.asList(origins), tokens, t.getBoolean("require_visitor_token"),
+            HandoffMode.of(t.getString("handoff_mode")));
       });
     });
   }

@@ -1,5 +1,6 @@
 package com.livechat.widget;
 
+import com.livechat.chat.HandoffMode;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.List;
@@ -7,7 +8,8 @@ import java.util.List;
 /**
  * What the widget endpoints need to know of a tenant: its public widget config, the origins
  * allowed to call it (empty = any), the hashes of its live widget tokens, and whether browsers
- * must present a visitor token instead of the widget token (secure mode).
+ * must present a visitor token instead of the widget token (secure mode), and what its assistant
+ * does when it cannot help (the chat engine reads it from here: the cache is dropped on every change).
  */
 public record WidgetTenant(
     String id,
@@ -15,7 +17,8 @@ public record WidgetTenant(
     JsonObject widgetConfig,
     List<String> allowedOrigins,
     List<TokenHash> tokens,
-    boolean requireVisitorToken) {
+    boolean requireVisitorToken,
+    HandoffMode handoffMode) {
 
   /** @param expiresAt null while the token is current; set once it has been rotated out */
   public record TokenHash(byte[] hash, Instant expiresAt) {}

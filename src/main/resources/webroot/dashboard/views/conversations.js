@@ -112,6 +112,8 @@ export function render(ctx, arg) {
         h('span', { class: ['badge', c.status === 'open' ? 'badge-open' : 'badge-closed'], dataset: { dc: 'status' } }, c.status === 'open' ? 'Open' : 'Closed'),
         h('span', { class: ['badge', c.aiEnabled ? 'badge-ai' : 'badge-human'] }, c.aiEnabled ? 'AI' : 'Agent'),
         c.qualified ? h('span', { class: 'badge badge-qualified', dataset: { dc: 'qualified' } }, 'Qualified') : null,
+        // the assistant could not help, or a person was asked for, while nobody was online
+        c.metadata?.followUp && c.aiEnabled ? h('span', { class: 'badge badge-follow-up', dataset: { dc: 'follow-up' }, title: c.metadata.followUp.reason === 'asked' ? 'Asked for a person while nobody was online' : 'The assistant could not answer while nobody was online' }, 'Follow up') : null,
         c.linkedConversationId ? h('span', { class: 'badge badge-linked', dataset: { dc: 'linked' }, title: call ? 'Started from a chat' : 'Continued as a call' }, call ? 'From chat' : 'Has call') : null,
         h('span', { class: 'unread', dataset: { dc: 'unread' }, hidden: unread === 0, 'aria-label': `${unread} unread` }, String(unread))));
   }

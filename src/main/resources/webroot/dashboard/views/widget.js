@@ -56,6 +56,16 @@ export function render(ctx) {
       h('label', { class: 'check-line', for: 'require-visitor-token' }, secure, 'Require a visitor token (secure mode)'),
       h('p', { class: 'hint' }, 'Browsers must then present a visitor token your server gets with the widget token, instead of the widget token itself.')) : null;
 
+    // What the assistant does when it cannot help, when this server has the setting (sent back as it is otherwise).
+    const handoffKnown = typeof config.handoff?.mode === 'string';
+    const handoff = h('select', { name: 'handoffMode', dataset: { dc: 'handoff-mode' } },
+      h('option', { value: 'offer' }, 'Offer a person (or a follow-up when nobody is online)'),
+      h('option', { value: 'auto' }, 'Hand over at once when an agent is online'),
+      h('option', { value: 'never' }, 'Never hand over; offer a follow-up'));
+    handoff.value = config.handoff?.mode || 'offer';
+    const handoffField = handoffKnown ? field('When the assistant cannot help', handoff,
+      'A conversation only goes to a person while someone has this dashboard open; otherwise the assistant asks for an email or phone number.') : null;
+
     const error = errorLine();
     const save = h('button', { type: 'submit', class: 'btn btn-primary', dataset: { dc: 'save-widget' } }, 'Save settings');
     const form = h('form', { class: 'card stack', novalidate: true, dataset: { dc: 'widget-form' }, on: { submit: (e) => { e.preventDefault(); submit(); } } },
@@ -73,6 +83,7 @@ export function render(ctx) {
         originError.el,
         originList),
       secureField,
+      handoffField,
       error.el,
       h('div', { class: 'form-actions' }, h('span', { class: 'spacer' }), save));
     if (readOnly) for (const c of form.querySelectorAll('input, select, button')) c.disabled = true;
@@ -110,6 +121,7 @@ export function render(ctx) {
         allowedOrigins: origins,
       };
       if (secureKnown) body.requireVisitorToken = secure.checked;
+      if (handoffKnown) body.handoff = { mode: handoff.value };
       await busy(save, async () => {
         try {
           const data = await api('PUT', '/api/tenant/config', { body });

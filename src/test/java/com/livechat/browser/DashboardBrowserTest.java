@@ -139,6 +139,31 @@ class DashboardBrowserTest {
   }
 
   @Test
+  void theWidgetFormSetsWhatTheAssistantDoesWhenItCannotHelpAndKeepsIt() {
+    JsonObject signup = loggedIn("handoff");
+    dashboard.go("widget");
+    agent.await("the handoff setting", d -> dashboard.shown("handoff-mode") ? true : null);
+    assertThat(dashboard.dc("handoff-mode").getDomProperty("value")).isEqualTo("offer");
+    agent.script("const s = document.querySelector('[data-dc=\"handoff-mode\"]'); s.value = 'never';"
+        + " s.dispatchEvent(new Event('change'));");
+    dashboard.dc("save-widget").click();
+    String jwt = signup.getString("token");
+    agent.await("the mode saved", d -> "never".equals(api.get("/api/tenant", "Authorization", Api.bearer(jwt)).json()
+        .getJsonObject("tenant").getJsonObject("config").getJsonObject("handoff").getString("mode")) ? true : null);
+
+    // 'never': a question the assistant cannot answer gets a follow-up offer, and the list says so
+    String tenantId = signup.getJsonObject("tenant").getString("id");
+    ai.script(FakeOpenAi.Canned.toolCalls(FakeOpenAi.call("call_h", "request_human", "{}")));
+    Api.Response chat = api.post("/api/widgets/" + tenantId + "/chat", new JsonObject().put("sessionId", "follow")
+        .put("message", "Do you repair spaceships?"), "Authorization",
+        Api.bearer(signup.getJsonObject("tenant").getString("widgetToken")));
+    assertThat(chat.json().getJsonObject("metadata").getString("offer")).as(chat.text()).isEqualTo("followUp");
+    dashboard.go("conversations");
+    agent.await("the follow-up badge", d -> dashboard.shown("follow-up") ? true : null);
+    agent.screenshot("dashboard-follow-up");
+  }
+
+  @Test
   void markupInAMessageIsTextOnBothSides() {
     JsonObject signup = loggedIn("markup");
     JsonObject tenant = signup.getJsonObject("tenant");

@@ -55,6 +55,18 @@ class LocalAssistantTest {
   }
 
   @Test
+  void aQuestionSharingTheKeyWordsOfAnEntryReachesItAndIsToldWhatItDoesNotList() {
+    List<KnowledgePassage> hours = List.of(new KnowledgePassage("doc-h", "Opening hours",
+        "We are open Monday to Saturday, 9 to 18."));
+    AiReply sunday = ask("Are you open on Sunday?", hours);
+    assertThat(sunday.content()).isEqualTo("We are open Monday to Saturday, 9 to 18. Sunday is not among the days listed.");
+    assertThat(sunday.sources()).extracting(KnowledgePassage::id).containsExactly("doc-h");
+    assertThat(sunday.handoff()).isFalse();
+    // a day inside the range is listed
+    assertThat(ask("Are you open on Wednesday?", hours).content()).isEqualTo("We are open Monday to Saturday, 9 to 18.");
+  }
+
+  @Test
   void aSingleIncidentalWordIsNotAnAnswer() {
     // "Canada" alone matches the shipping entry, but the question is about something else
     AiReply reply = ask("Is your Canada office hiring engineers?", KNOWLEDGE);

@@ -23,7 +23,7 @@ class PromptBuilderTest {
 
   private static PromptBuilder service(int historyTokenBudget) {
     AppConfig.Chat settings = new AppConfig.Chat(30_000, 20, historyTokenBudget, List.of("human"), "Passing you on.",
-        3, "US");
+        3, "US", new AppConfig.Offers("Someone?", "Leave details?", "Nobody there.", "Nobody there, noted.", "Details?"));
     return new PromptBuilder(settings);
   }
 

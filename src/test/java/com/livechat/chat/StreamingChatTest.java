@@ -255,7 +255,10 @@ class StreamingChatTest {
 
   @Test
   void aHandedOffConversationGetsOneDoneAndNoDelta() {
-    Streamed r = stream(message("s-human", "I want to talk to a real person"));
+    Streamed r;
+    try (WsClient agent = WsClient.authenticated(server.port(), jwt, null)) {
+      r = stream(message("s-human", "I want to talk to a real person"));
+    }
     assertThat(r.status()).isEqualTo(200);
     assertThat(r.deltas()).isEmpty();
     JsonObject done = r.done();

@@ -90,13 +90,14 @@ class AssistantEngineTest extends DashboardApiTest {
   }
 
   @Test
-  void aQuestionNobodyCanAnswerIsHandedOverToo() {
+  void aQuestionNobodyCanAnswerWithNobodyOnlineGetsAFollowUpOfferAndTheAssistantStaysOn() {
     JsonObject reply = ok(chat("h2", "Do you ship to Mars?", null));
-    assertThat(reply.getString("message")).contains("pass your question on");
-    assertThat(reply.getJsonObject("metadata").getBoolean("handoff")).isTrue();
+    assertThat(reply.getString("message")).contains("don't have information about that")
+        .contains("leave your email address or phone number");
+    assertThat(reply.getJsonObject("metadata").containsKey("handoff")).isFalse();
     JsonObject conversation = assertSuccess(dashboard.get("/api/conversations/" + reply.getString("conversationId"),
         tenant.ownerJwt()), 200).getJsonObject("conversation");
-    assertThat(conversation.getBoolean("aiEnabled")).isFalse();
+    assertThat(conversation.getBoolean("aiEnabled")).isTrue();
   }
 
   @Test

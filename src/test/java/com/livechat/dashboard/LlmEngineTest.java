@@ -141,9 +141,34 @@ class LlmEngineTest {
   }
 
   @Test
-  void requestHumanHandsTheConversationOver() {
+  void requestHumanWithNobodyOnlineKeepsTheAssistantOnAndOffersAFollowUp() {
     primary.script(Canned.toolCalls(FakeOpenAi.call("call_h", "request_human", "{\"reason\": \"billing dispute\"}")));
-    JsonObject reply = chat("h1", "Your invoice is wrong and I want it fixed", null);
+    JsonObject reply = chat("h0", "Your invoice is wrong and I want it fixed", null);
+    assertThat(reply.getJsonObject("metadata").containsKey("handoff")).isFalse();
+    assertThat(reply.getJsonObject("metadata").getString("offer")).isEqualTo("followUp");
+    assertThat(reply.getString("message")).contains("leave your email address or phone number");
+    JsonObject conversation = assertSuccess(dashboard.get("/api/conversations/" + reply.getString("conversationId"),
+        tenant.ownerJwt()), 200).getJsonObject("conversation");
+    assertThat(conversation.getBoolean("aiEnabled")).isTrue();
+    assertThat(conversation.getJsonObject("metadata").getJsonObject("followUp").getString("reason"))
+        .isEqualTo("unanswered");
+  }
+
+  @Test
+  void requestHumanHandsTheConversationOverWhenAnAgentIsOnline() {
+    primary.script(Canned.toolCalls(FakeOpenAi.call("call_h", "request_human", "{\"reason\": \"billing dispute\"}")));
+    // an agent has the dashboard open, and mode auto hands over at once
+    assertSuccess(dashboard.patch("/api/tenant/config", tenant.ownerJwt(),
+        new JsonObject().put("handoff", new JsonObject().put("mode", "auto"))), 200);
+    WsClient agent = WsClient.authenticated(server.port(), tenant.ownerJwt(), null);
+    JsonObject reply;
+    try {
+      reply = chat("h1", "Your invoice is wrong and I want it fixed", null);
+    } finally {
+      agent.close();
+      assertSuccess(dashboard.patch("/api/tenant/config", tenant.ownerJwt(),
+          new JsonObject().put("handoff", new JsonObject().put("mode", "offer"))), 200);
+    }
     assertThat(reply.getJsonObject("metadata").getBoolean("handoff")).isTrue();
     assertThat(reply.getString("message")).isNotBlank();
     String conversationId = reply.getString("conversationId");
@@ -163,7 +188,10 @@ class LlmEngineTest {
 
   @Test
   void aVisitorAskingForAPersonIsHandedOverWithoutCallingTheModel() {
-    JsonObject reply = chat("h2", "Please let me speak to someone", null);
+    JsonObject reply;
+    try (WsClient agent = WsClient.authenticated(server.port(), tenant.ownerJwt(), null)) {
+      reply = chat("h2", "Please let me speak to someone", null);
+    }
     assertThat(reply.getJsonObject("metadata").getBoolean("handoff")).isTrue();
     assertThat(primary.requests).isEmpty();
     assertThat(secondary.requests).isEmpty();

@@ -24,7 +24,8 @@ class TenantApiTest extends DashboardApiTest {
         .put("widget", new JsonObject().put("primaryColor", "#10b981").put("position", "bottom-left"))
         .put("branding", new JsonObject().put("logo", "https://cdn.shop.example/logo.png"))
         .put("allowedOrigins", new JsonArray().add("https://shop.example").add("http://localhost:3000"))
-        .put("requireVisitorToken", false);
+        .put("requireVisitorToken", false)
+        .put("handoff", new JsonObject().put("mode", "auto"));
   }
 
   private Api.Response putConfig(Object body) {
@@ -59,6 +60,7 @@ class TenantApiTest extends DashboardApiTest {
     // the origins and secure mode are the server's business, not part of the public config
     config.remove("allowedOrigins");
     config.remove("requireVisitorToken");
+    assertThat(config.remove("handoff")).isEqualTo(new JsonObject().put("mode", "offer"));
     assertThat(config).isEqualTo(served);
   }
 
@@ -88,6 +90,7 @@ class TenantApiTest extends DashboardApiTest {
     JsonObject expected = fullConfig();
     expected.remove("allowedOrigins");
     expected.remove("requireVisitorToken");
+    expected.remove("handoff");
     assertThat(after.json().getJsonObject("config")).isEqualTo(expected);
     assertError(widgetConfig(tenant.widgetToken(), "Origin", "https://anything.example"), 403, "origin_not_allowed");
     assertThat(widgetConfig(tenant.widgetToken(), "Origin", "http://localhost:3000").status()).isEqualTo(200);
@@ -107,7 +110,8 @@ class TenantApiTest extends DashboardApiTest {
         .put("widget", new JsonObject().put("primaryColor", "#3B82F6").put("position", "bottom-right"))
         .put("branding", new JsonObject().putNull("logo"))
         .put("allowedOrigins", new JsonArray())
-        .put("requireVisitorToken", false));
+        .put("requireVisitorToken", false)
+        .put("handoff", new JsonObject().put("mode", "offer")));
   }
 
   @Test

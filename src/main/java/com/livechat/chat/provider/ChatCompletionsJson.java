@@ -39,7 +39,8 @@ final class ChatCompletionsJson {
   static final String TOOL_HINT =
       "When the visitor tells you their name, email, phone, company, need, budget or timeline, record it with "
           + AiTools.UPDATE_CONTACT + ". When they ask for a person, or you cannot help them, call "
-          + AiTools.REQUEST_HUMAN + ".";
+          + AiTools.REQUEST_HUMAN + "; do not promise them a person yourself: whether someone is available, "
+          + "and what happens next, is added to your reply.";
 
   private ChatCompletionsJson() {}
 
