@@ -78,17 +78,28 @@ class BadInputTest {
     String[] payloads = {
         "{\"sub\":\"usr-1\",\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":\"tomorrow\",\"iat\":1}",
         "{\"sub\":7,\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":4102444800,\"iat\":1}",
-        "{\"sub\":\"usr-1\",\"tenantId\":[1],\"role\":{},\"exp\":4102444800,\"iat\":\"x\"}"};
+        "{\"sub\":\"usr-1\",\"tenantId\":[1],\"role\":{},\"exp\":4102444800,\"iat\":\"x\"}",
+        // ids no token of this server holds: a NUL (PostgreSQL refuses it in text: it was a 500), 5,000 characters
+        "{\"sub\":\"usr-\\u0000\",\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":4102444800,\"iat\":1}",
+        "{\"sub\":\"usr-1\",\"tenantId\":\"" + "t".repeat(5_000) + "\",\"role\":\"owner\",\"exp\":4102444800,\"iat\":1}"};
     for (String payload : payloads) {
-      Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-      String unsigned = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
-          + "." + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      String token = unsigned + "." + b64.encodeToString(mac.doFinal(unsigned.getBytes(StandardCharsets.UTF_8)));
-      Api.Response r = api.get("/api/tenant", "Authorization", bearer(token));
+      Api.Response r = api.get("/api/tenant", "Authorization", bearer(signed(payload)));
       assertJsonError(r.status(), r.text(), 401, "unauthorized");
     }
+    String nulSub = signed("{\"sub\":\"usr-\\u0000\",\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":4102444800}");
+    Api.Response reply = api.post("/api/conversations/conv-1/messages", new JsonObject().put("content", "hi"),
+        "Authorization", bearer(nulSub));
+    assertJsonError(reply.status(), reply.text(), 401, "unauthorized");
+  }
+
+  /** A token signed with the test server's secret (TestServer.config), whatever its claims. */
+  private static String signed(String payload) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String unsigned = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+        + "." + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec("test-secret-of-at-least-32-characters!".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return unsigned + "." + b64.encodeToString(mac.doFinal(unsigned.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Sends raw bytes and reads the whole answer (the server closes the connection after it). */
