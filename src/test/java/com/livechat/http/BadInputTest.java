@@ -113,6 +113,17 @@ class BadInputTest {
     assertJsonError(dnc.status(), dnc.text(), 404, "tenant_not_found");
   }
 
+  @Test
+  void aCursorWhoseIdHoldsANulIs400() {
+    for (String position : new String[] {"1:\u0000", "1:conv-\u0000x", "1:a\nb"}) {
+      String cursor = Base64.getUrlEncoder().withoutPadding().encodeToString(position.getBytes(StandardCharsets.UTF_8));
+      for (String list : new String[] {"/api/conversations", "/api/assistants", "/api/users", "/api/dnc"}) {
+        Api.Response r = api.get(list + "?cursor=" + cursor, "Authorization", bearer(jwt));
+        assertJsonError(r.status(), r.text(), 400, "invalid_cursor");
+      }
+    }
+  }
+
   /** Sends raw bytes and reads the whole answer (the server closes the connection after it). */
   private String raw(String request) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
