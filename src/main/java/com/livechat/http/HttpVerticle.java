@@ -63,10 +63,10 @@ public final class HttpVerticle extends VerticleBase {
         .filter(DirectRoute.class::isInstance).map(DirectRoute.class::cast).toList();
 
     router.route().failureHandler(ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
-        ? AppError.from(ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
+        ? ErrorMapper.classify(ctx.failure()) : ErrorMapper.forStatus(ctx.statusCode())));
     for (int status : new int[] {404, 405, 413, 500}) {
       router.errorHandler(status, ctx -> ErrorMapper.respond(ctx.response(), ctx.failure() != null
-          ? AppError.from(ctx.failure()) : ErrorMapper.forStatus(status)));
+          ? ErrorMapper.classify(ctx.failure()) : ErrorMapper.forStatus(status)));
     }
 
     return vertx.createHttpServer(new HttpServerOptions()

@@ -124,6 +124,18 @@ class BadInputTest {
     }
   }
 
+  @Test
+  void aFormBodyTheFormDecoderRefusesIsA400() throws Exception {
+    // refused while the body is read, before the carrier's signature is checked: these were 500s
+    String[][] cases = {{"CallSid=%ZZ", "invalid_form"}, {"=&=&", "invalid_form"}, {"=x", "invalid_form"},
+        {"p=1&".repeat(2_000), "too_many_parameters"}};
+    for (String[] c : cases) {
+      Api.Response r = api.method("POST", "/api/voice/twilio/status", c[0], "Content-Type",
+          "application/x-www-form-urlencoded");
+      assertJsonError(r.status(), r.text(), 400, c[1]);
+    }
+  }
+
   /** Sends raw bytes and reads the whole answer (the server closes the connection after it). */
   private String raw(String request) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
