@@ -136,6 +136,16 @@ class BadInputTest {
     }
   }
 
+  @Test
+  void anH2cUpgradeGetsTheRouteAnswerNotTheCodecsBare400() throws Exception {
+    String answer = raw("GET /api/ws/tenant HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings"
+        + "\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nConnection: close\r\n\r\n");
+    assertRawJsonError(answer, 400, "websocket_upgrade_required");
+    String tenant = raw("GET /api/tenant HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings"
+        + "\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nAuthorization: " + bearer(jwt) + "\r\nConnection: close\r\n\r\n");
+    assertThat(tenant).startsWith("HTTP/1.1 200 ");
+  }
+
   /** Sends raw bytes and reads the whole answer (the server closes the connection after it). */
   private String raw(String request) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
