@@ -330,6 +330,7 @@ class FuzzRunTest {
     }
     badPathIds(op, base, auth);
     badQueries(op, base, auth);
+    oddHeaders(op, base, auth);
     if (op.path().startsWith("/api/widgets/")) {
       for (String origin : pick(List.of("null", "http://evil.example", "https://" + "x".repeat(3000) + ".example",
           "http://ü.example", "file://", "*", "http://127.0.0.1:1, http://a.example"), 3)) {
@@ -391,7 +392,8 @@ class FuzzRunTest {
         }
         yield object;
       }
-      case "array" -> depth < 3 ? new ArrayList<>(List.of(fromSchema(spec.schema(schema.get("items")), name, depth + 1)))
+      case "array" -> depth < 3
+          ? new ArrayList<>(List.of(fromSchema(spec.schema(schema.get("items")), name, depth + 1)))
           : new ArrayList<>();
       case "integer" -> schema.get("minimum") instanceof Number n ? n.intValue() : 1;
       case "number" -> 0.5;
@@ -535,6 +537,7 @@ class FuzzRunTest {
       "\"a\\r\\nSet-Cookie: x=y\"", "\"%00%ff%\"", "\"%s%n%x\"", "\"' OR '1'='1\"", "\"'; DROP TABLE tenants;--\"",
       "\"<script>alert(1)</script>\"", "\"../../etc/passwd\"", "\"${jndi:ldap://127.0.0.1/x}\"", "\"{{7*7}}\"",
       "\"   \"", "\"\\t\\n\"", "\"null\"", "\"1e400\"", "\"-0\"", "\"+14165550000\"", "\"2024-02-30T25:61:00Z\"",
+      "\"+999999999-12-31T23:59:59Z\"", "\"-999999999-01-01T00:00:00Z\"", "\"0000-01-01T00:00:00+18:00\"",
       "\"" + "x".repeat(5_000) + "\"", "\"" + "é".repeat(20_000) + "\"", "\"" + "y".repeat(70_000) + "\"",
       "\"http://[::1]:80/\"", "\"http://169.254.169.254/latest\"", "\"javascript:alert(1)\"", "\"\\u0001\\u001f\"");
 
@@ -636,6 +639,33 @@ class FuzzRunTest {
     }
   }
 
+  private static final List<String> ODD_HEADER_VALUES = List.of("", "*", ",,,", "\"\"", "W/\"x\"", "null",
+      "x".repeat(4_000), "ü😀", "text/event-stream", "*/*;q=0", "text/event-stream;q=2, application/json",
+      "GET, POST", "bytes=0-0,-1", "%00", "' OR 1=1--", "http://evil.example", "1e400");
+
+  /** The operation's documented headers, and headers every request may carry, with odd values. */
+  private void oddHeaders(Operation op, JsonObject base, String[] auth) throws Exception {
+    List<String> names = new ArrayList<>(op.in("header").stream().map(Parameter::name)
+        .filter(name -> !name.startsWith("Sec-WebSocket") && !name.equals("Connection") && !name.equals("Upgrade"))
+        .toList());
+    names.addAll(pick(List.of("X-Forwarded-For", "X-Real-IP", "Accept", "Accept-Encoding", "Content-Encoding",
+        "Expect", "Cookie", "Range", "If-Modified-Since", "Accept-Charset", "Forwarded"), 3));
+    for (String name : names) {
+      for (String value : pick(ODD_HEADER_VALUES, 3)) {
+        send(op, "header " + name + ": " + abbreviate(value), target(op, a, Map.of(), ""), base,
+            concat(auth, name, value), Expect.ANY);
+      }
+    }
+    if (op.in("header").stream().anyMatch(p -> p.name().equals("Accept")) && base != null) {
+      // the streamed answer: a refusal before the first event is the JSON error all the same
+      for (String path : pick(fieldPaths(base, op.bodies().get("application/json")), 3)) {
+        sendRaw(op, "streamed, " + path + " wrong", op.method(), target(op, a, Map.of(), ""),
+            bytes(replaceField(base, path, "[{}]")), concat(auth, "Content-Type", "application/json", "Accept",
+                "text/event-stream"), Expect.ANY);
+      }
+    }
+  }
+
   private List<String> badCursors() {
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
     List<String> cursors = new ArrayList<>();
@@ -680,7 +710,7 @@ class FuzzRunTest {
       forged.put("alg none", jwt("{\"alg\":\"none\",\"typ\":\"JWT\"}", claims, null));
       forged.put("alg None", jwt("{\"alg\":\"None\"}", claims, null));
       forged.put("alg none signed", jwt("{\"alg\":\"none\"}", claims, JWT_SECRET));
-      forged.put("wrong secret", jwt("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", claims, "another-secret-of-32-characters-at-least"));
+      forged.put("wrong secret", jwt(HS256, claims, "another-secret-of-32-characters-at-least"));
       forged.put("HS256 with a public key", jwt("{\"alg\":\"HS256\"}", claims, PUBLIC_KEY));
       forged.put("RS256 header, HMAC signature", jwt("{\"alg\":\"RS256\"}", claims, JWT_SECRET));
       forged.put("ES256 header, empty signature", jwt("{\"alg\":\"ES256\"}", claims, null));
@@ -714,7 +744,8 @@ class FuzzRunTest {
             : new String[] {"Authorization", header}, Expect.REFUSED);
       }
       // well signed, with claims of the wrong kind: never a 500 (some may be valid to the server)
-      for (JsonObject odd : List.of(claims.copy().put("role", "superadmin"), claims.copy().put("role", List.of("owner")),
+      for (JsonObject odd : List.of(claims.copy().put("role", "superadmin"),
+          claims.copy().put("role", List.of("owner")),
           claims.copy().put("tenantId", "tnt-nope"), claims.copy().put("sub", "usr-nope"),
           claims.copy().put("tenantId", b.id("tenantId")), claims.copy().put("exp", 1e20),
           claims.copy().put("exp", now + 3600.5), claims.copy().put("sub", "a\u0000b"),
@@ -874,7 +905,8 @@ class FuzzRunTest {
         call(op, "form " + abbreviate(raw), "POST", path, bytes(raw), new String[] {"Content-Type",
             "application/x-www-form-urlencoded", "X-Twilio-Signature", signature(path, Map.of())}, Expect.ANY);
       }
-      for (String query : List.of("?callSid=", "?callSid=%FF", "?callSid=" + "C".repeat(3_000), "?callSid=CA1&callSid=CA2")) {
+      for (String query : List.of("?callSid=", "?callSid=%FF", "?callSid=" + "C".repeat(3_000),
+          "?callSid=CA1&callSid=CA2")) {
         call(op, "signed query " + abbreviate(query), "POST", path + query, bytes(form(base)), new String[] {
             "Content-Type", "application/x-www-form-urlencoded", "X-Twilio-Signature", signature(path + query, base)},
             Expect.ANY);
@@ -967,9 +999,9 @@ class FuzzRunTest {
       byte[] buffer = new byte[4096];
       int n = in.read(buffer);
       String answer = n > 0 ? new String(buffer, 0, n, StandardCharsets.ISO_8859_1) : "";
-      count(op, answer.startsWith("HTTP/1.1 ") && answer.length() >= 12 ? Integer.parseInt(answer.substring(9, 12)) : 0);
-      if (!answer.startsWith("HTTP/1.1 101")) {
-        int status = answer.length() >= 12 ? Integer.parseInt(answer.substring(9, 12)) : 0;
+      int status = answer.startsWith("HTTP/1.") && answer.length() >= 12 ? Integer.parseInt(answer.substring(9, 12)) : 0;
+      count(op, status);
+      if (status != 101) {
         if (status >= 500 || status == 0) {
           failures.add(op.key() + " [upgrade then garbage] answered " + abbreviate(answer));
         }

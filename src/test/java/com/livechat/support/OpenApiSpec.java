@@ -25,8 +25,9 @@ public final class OpenApiSpec {
    * One documented operation: {@code bodies} maps a request content type to its schema (with
    * {@code example} when the spec gives one), {@code security} the names of its schemes.
    */
-  public record Operation(String method, String path, List<Parameter> parameters, Map<String, Map<String, Object>> bodies,
-      Map<String, Object> bodyExamples, List<String> security, boolean websocket) {
+  public record Operation(String method, String path, List<Parameter> parameters,
+      Map<String, Map<String, Object>> bodies, Map<String, Object> bodyExamples, List<String> security,
+      boolean websocket) {
 
     public String key() {
       return method.toUpperCase(Locale.ROOT) + " " + path;
