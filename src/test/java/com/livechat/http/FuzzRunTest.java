@@ -17,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLEncoder;
@@ -86,6 +87,9 @@ class FuzzRunTest {
   /** Credentials of tenant B (its own, and tokens signed for it): B's data in their answers is fine. */
   private final Set<String> bTokens = new java.util.HashSet<>();
   private int requests;
+  /** The node's ERROR log lines while the run lasts: a failure no answer shows (a socket's handler). */
+  private final List<String> errorLogs = Collections.synchronizedList(new ArrayList<>());
+  private PrintStream stderr;
 
   /** A tenant and the ids of everything it has, by the name of the path parameter that takes them. */
   private static final class Tenant {
@@ -152,6 +156,9 @@ class FuzzRunTest {
 
   @AfterAll
   void stop() {
+    if (stderr != null) {
+      System.setErr(stderr);
+    }
     if (server != null) {
       server.close();
     }
@@ -255,6 +262,17 @@ class FuzzRunTest {
     // deletions last, the deepest path first, so that the other operations find their ids
     operations.sort(Comparator.comparing((Operation op) -> op.method().equals("delete"))
         .thenComparing(op -> -op.path().length()));
+    stderr = System.err;
+    // slf4j-simple writes each line with println to the System.err of the moment
+    System.setErr(new PrintStream(stderr, true, StandardCharsets.UTF_8) {
+      @Override
+      public void println(String line) {
+        if (line != null && line.contains(" ERROR ")) {
+          errorLogs.add(line);
+        }
+        super.println(line);
+      }
+    });
     long started = System.nanoTime();
     for (int round = 0; round < rounds; round++) {
       for (Operation op : operations) {
@@ -278,6 +296,7 @@ class FuzzRunTest {
     spec.operations().forEach(op -> documented.add(op.key()));
     assertThat(exercised).as("documented operations the run called").containsAll(documented);
     assertThat(failures).as("answers that broke the rules (" + failures.size() + ")").isEmpty();
+    assertThat(errorLogs).as("the node's ERROR log lines").isEmpty();
   }
 
   private void fuzz(Operation op, boolean firstRound) throws Exception {
@@ -1133,11 +1152,13 @@ class FuzzRunTest {
   private void summary(long seconds) throws IOException {
     StringBuilder out = new StringBuilder();
     out.append("[fuzz] ").append(requests).append(" requests in ").append(seconds).append(" s, ")
-        .append(spec.operations().size()).append(" operations, ").append(failures.size()).append(" failures\n");
+        .append(spec.operations().size()).append(" operations, ").append(failures.size()).append(" failures, ")
+        .append(errorLogs.size()).append(" ERROR log lines\n");
     out.append("[fuzz] by status: ").append(statuses).append('\n');
     perRoute.forEach((route, n) -> out.append("[fuzz]   ").append(String.format("%5d %6d ms  ", n,
         perRouteNanos.getOrDefault(route, 0L) / 1_000_000)).append(route).append('\n'));
     failures.stream().limit(200).forEach(f -> out.append("[fuzz] FAIL ").append(f).append('\n'));
+    new ArrayList<>(errorLogs).stream().limit(50).forEach(line -> out.append("[fuzz] LOG ").append(line).append('\n'));
     System.out.print(out);
     Path report = Path.of("target", "fuzz-run.txt");
     Files.createDirectories(report.getParent());
