@@ -1004,9 +1004,52 @@ class FuzzRunTest {
     for (byte[] bytes : garbage) {
       upgradeThenSend(op, path, key, bytes);
     }
+    JsonObject auth = op.path().equals("/api/ws/tenant") ? new JsonObject().put("type", "auth").put("token", a.owner)
+        : op.path().equals("/ws/chat") ? new JsonObject().put("type", "auth").put("widgetId", a.id("widgetId"))
+            .put("token", a.widgetToken).put("sessionId", a.sessionId) : null;
+    if (auth != null) {
+      authenticatedGarbage(op, path, key, auth);
+    }
   }
 
-  private void upgradeThenSend(Operation op, String path, String key, byte[] garbage) throws IOException {
+  /** Signed in, then messages the protocol does not expect: nothing of tenant B's comes back. */
+  private void authenticatedGarbage(Operation op, String path, String key, JsonObject auth) throws IOException {
+    List<Object> lastEventIds = List.of("", "\u0000", "x".repeat(1_000), "-1", "99999999999999999999999", 12,
+        List.of(), "evt-' OR 1=1--");
+    for (Object lastEventId : pick(lastEventIds, 3)) {
+      upgradeThenSend(op, path, key, frame(0x1, bytes(auth.copy().put("lastEventId", lastEventId).encode())));
+    }
+    List<String> messages = List.of(
+        new JsonObject().put("type", "typing").put("conversationId", b.id("conversationId")).encode(),
+        new JsonObject().put("type", "typing").put("conversationId", "conv-\u0000").encode(),
+        "{\"type\":\"typing\",\"conversationId\":123}", "{\"type\":\"typing\"}", "{\"type\":null}",
+        "{\"type\":[\"ping\"]}", "{\"type\":\"ping\",\"x\":" + "[".repeat(2_000) + "]".repeat(2_000) + "}",
+        auth.encode(), "[]", "null", "\"ping\"", "{\"type\":\"" + "p".repeat(100_000) + "\"}",
+        new JsonObject().put("type", "auth").put("token", b.owner).put("widgetId", b.id("widgetId"))
+            .put("sessionId", b.sessionId).encode());
+    java.io.ByteArrayOutputStream frames = new java.io.ByteArrayOutputStream();
+    for (String message : pick(messages, messages.size())) {
+      frames.writeBytes(frame(0x1, bytes(message)));
+    }
+    String heard = upgradeThenSend(op, path, key, frame(0x1, bytes(auth.encode())), frames.toByteArray());
+    if (!heard.contains("auth:ok")) {
+      failures.add(op.key() + " [signed-in socket, garbage] the socket never signed in: " + abbreviate(heard));
+    }
+    if (heard.contains(B_MARKER)) {
+      failures.add(op.key() + " [signed-in socket, garbage] tenant B's data on tenant A's socket: " + abbreviate(heard));
+    }
+  }
+
+  private String upgradeThenSend(Operation op, String path, String key, byte[] garbage) throws IOException {
+    return upgradeThenSend(op, path, key, null, garbage);
+  }
+
+  /**
+   * Upgrades, sends {@code first} (when not null) and waits for the server's first frame, then sends
+   * {@code garbage}; returns what the server sent after the upgrade, as text.
+   */
+  private String upgradeThenSend(Operation op, String path, String key, byte[] first, byte[] garbage)
+      throws IOException {
     try (Socket socket = new Socket("127.0.0.1", server.port())) {
       socket.setSoTimeout(500);
       String head = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.port() + "\r\nUpgrade: websocket\r\n"
@@ -1024,17 +1067,26 @@ class FuzzRunTest {
         if (status >= 500 || status == 0) {
           failures.add(op.key() + " [upgrade then garbage] answered " + abbreviate(answer));
         }
-        return;
+        return "";
       }
+      java.io.ByteArrayOutputStream heard = new java.io.ByteArrayOutputStream();
       try {
+        if (first != null) {
+          out.write(first);
+          out.flush();
+          int read = in.read(buffer);
+          heard.write(buffer, 0, Math.max(0, read));
+        }
         out.write(garbage);
         out.flush();
-        while (in.read(buffer) >= 0) {
+        for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
           // until the server closes the socket, or the timeout: either is fine
+          heard.write(buffer, 0, read);
         }
       } catch (IOException closed) {
-        // the server closed it: what a protocol error should do
+        // the server closed it (what a protocol error should do), or said nothing more for a while
       }
+      return heard.toString(StandardCharsets.ISO_8859_1);
     }
   }
 
@@ -1043,10 +1095,15 @@ class FuzzRunTest {
     out.write(0x80 | opcode);
     if (payload.length < 126) {
       out.write(0x80 | payload.length);
-    } else {
+    } else if (payload.length <= 0xFFFF) {
       out.write(0x80 | 126);
       out.write(payload.length >> 8);
       out.write(payload.length & 0xFF);
+    } else {
+      out.write(0x80 | 127);
+      for (int shift = 56; shift >= 0; shift -= 8) {
+        out.write((int) ((long) payload.length >> shift) & 0xFF);
+      }
     }
     byte[] mask = {1, 2, 3, 4};
     out.writeBytes(mask);
