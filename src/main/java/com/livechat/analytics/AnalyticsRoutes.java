@@ -12,8 +12,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 
 /** GET /api/analytics/summary (any role). */
 public final class AnalyticsRoutes implements RouteGroup {
@@ -57,10 +55,11 @@ public final class AnalyticsRoutes implements RouteGroup {
     if (value == null || value.isEmpty()) {
       return null;
     }
-    try {
-      return OffsetDateTime.parse(value, DateTimeFormatter.ISO_OFFSET_DATE_TIME);
-    } catch (DateTimeParseException e) {
-      throw AppError.invalid("invalid_" + param, param + " must be an ISO-8601 date-time such as 2024-01-15T10:00:00Z.");
+    OffsetDateTime time = Timestamps.parse(value);
+    if (time == null) {
+      throw AppError.invalid("invalid_" + param, param + " must be an ISO-8601 date-time such as 2024-01-15T10:00:00Z"
+          + " (years 1970 to 9999).");
     }
+    return time;
   }
 }

@@ -18,11 +18,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Dashboard JWTs (HS256): claims sub, tenantId, role, and exp. */
 public final class JwtService {
+
+  /**
+   * The shape of the ids this server puts in a token: a well-signed token with a NUL or 5,000
+   * characters in one is not one of ours, and must not reach a query as an id.
+   */
+  private static final Pattern ISSUED_ID = Pattern.compile("[\\x21-\\x7e]{1,128}");
 
   private static final Logger LOG = LoggerFactory.getLogger(JwtService.class);
   private static final String SECRET_FILE = "jwt-secret";
@@ -86,8 +93,9 @@ public final class JwtService {
         .compose(user -> {
           JsonObject claims = user.principal();
           Object exp = user.attributes().getValue("exp", claims.getValue("exp"));
-          String sub = claims.getValue("sub") instanceof String text ? text : null;
-          String tenantId = claims.getValue("tenantId") instanceof String text ? text : null;
+          String sub = claims.getValue("sub") instanceof String text && ISSUED_ID.matcher(text).matches() ? text : null;
+          String tenantId = claims.getValue("tenantId") instanceof String text && ISSUED_ID.matcher(text).matches()
+              ? text : null;
           String role = claims.getValue("role") instanceof String text ? text : null;
           // a visitor token (VisitorTokens: an audience and a type of its own) is never a dashboard token
           if (!(exp instanceof Number expiry) || sub == null || tenantId == null || role == null

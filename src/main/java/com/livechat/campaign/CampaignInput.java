@@ -2,6 +2,7 @@ package com.livechat.campaign;
 
 import com.livechat.error.AppError;
 import com.livechat.http.Bodies;
+import com.livechat.store.Timestamps;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.DayOfWeek;
@@ -9,8 +10,6 @@ import java.time.Instant;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -203,12 +202,9 @@ final class CampaignInput {
     if (value == null) {
       return null;
     }
-    if (value instanceof String s) {
-      try {
-        return OffsetDateTime.parse(s, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-      } catch (DateTimeParseException ignored) {
-        // falls through to the 400
-      }
+    OffsetDateTime time = value instanceof String s ? Timestamps.parse(s) : null;
+    if (time != null) {
+      return time.toInstant();
     }
     throw AppError.invalid("invalid_start_at", "startAt must be null or an ISO-8601 time with an offset, such as "
         + "2024-01-15T10:00:00Z.");

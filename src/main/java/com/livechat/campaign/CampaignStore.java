@@ -1,8 +1,10 @@
 package com.livechat.campaign;
 
+import com.livechat.store.ForeignKeys;
 import com.livechat.store.Keyset;
 import com.livechat.store.Rows;
 import com.livechat.store.Timestamps;
+import com.livechat.tenant.TenantSettings;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Cursor;
@@ -353,10 +355,13 @@ public final class CampaignStore {
    * with {@code created} false.
    */
   Future<DncAdded> addDncEntry(String tenantId, String phone, String source) {
-    return pool.preparedQuery(DNC_ADD).execute(Tuple.of(tenantId, phone, source)).compose(rows -> rows.size() > 0
-        ? Future.succeededFuture(new DncAdded(dncEntry(rows.iterator().next()), true))
-        : pool.preparedQuery(DNC_FIND).execute(Tuple.of(tenantId, phone))
-            .map(found -> new DncAdded(Rows.first(found, CampaignStore::dncEntry), false)));
+    return pool.preparedQuery(DNC_ADD).execute(Tuple.of(tenantId, phone, source))
+        .recover(err -> Future.failedFuture(ForeignKeys.violated(err, "dnc_tenant_id_fkey")
+            ? TenantSettings.tenantNotFound() : err))
+        .compose(rows -> rows.size() > 0
+            ? Future.succeededFuture(new DncAdded(dncEntry(rows.iterator().next()), true))
+            : pool.preparedQuery(DNC_FIND).execute(Tuple.of(tenantId, phone))
+                .map(found -> new DncAdded(Rows.first(found, CampaignStore::dncEntry), false)));
   }
 
   record DncAdded(DncEntry entry, boolean created) {}

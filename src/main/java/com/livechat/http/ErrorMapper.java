@@ -2,6 +2,7 @@ package com.livechat.http;
 
 import com.livechat.error.AppError.Kind;
 import com.livechat.error.AppError;
+import io.netty.handler.codec.http.multipart.HttpPostRequestDecoder;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -11,6 +12,8 @@ import org.slf4j.MDC;
 
 /** The single place where errors become HTTP statuses and the JSON error shape of shared/API.md. */
 public final class ErrorMapper {
+
+  private static final String FORM_DECODER_PACKAGE = HttpPostRequestDecoder.class.getPackageName() + ".";
 
   private ErrorMapper() {}
 
@@ -54,12 +57,41 @@ public final class ErrorMapper {
         .put("error", new JsonObject().put("code", error.code()).put("message", error.getMessage()));
   }
 
+  /**
+   * Classifies a request's failure: the form decoder's refusal of a body that is not a well-formed
+   * form (a bad percent-escape, a field without a name, too many fields) is the client's 400;
+   * anything else as {@link AppError#from}.
+   */
+  private static AppError fromFailure(Throwable failure) {
+    if (failure instanceof HttpPostRequestDecoder.TooManyFormFieldsException) {
+      return AppError.invalid("too_many_parameters", "The form has too many fields.");
+    }
+    if (failure instanceof HttpPostRequestDecoder.ErrorDataDecoderException || isFormDecoderRefusal(failure)) {
+      return AppError.invalid("invalid_form", "The request body is not a well-formed form "
+          + "(application/x-www-form-urlencoded).");
+    }
+    return AppError.from(failure);
+  }
+
+  /** Netty's form decoder refuses a field without a name ("=x") with a bare IllegalArgumentException. */
+  private static boolean isFormDecoderRefusal(Throwable failure) {
+    if (!(failure instanceof IllegalArgumentException)) {
+      return false;
+    }
+    for (StackTraceElement frame : failure.getStackTrace()) {
+      if (frame.getClassName().startsWith(FORM_DECODER_PACKAGE)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public static void respond(RoutingContext ctx, Throwable failure) {
     respond(ctx.response(), classify(ctx.response(), failure));
   }
 
   /**
-   * {@link AppError#from} with the request's id in the MDC, so that the line an unexpected failure
+   * The failure's error ({@link #fromFailure}) with the request's id in the MDC, so that the line an unexpected failure
    * is logged with names the request (its X-Request-Id, in the access log too).
    */
   public static AppError classify(HttpServerResponse response, Throwable failure) {
@@ -68,10 +100,10 @@ public final class ErrorMapper {
     }
     String requestId = RequestIds.of(response);
     if (requestId == null) {
-      return AppError.from(failure);
+      return fromFailure(failure);
     }
     try (MDC.MDCCloseable ignored = MDC.putCloseable(RequestIds.MDC_KEY, requestId)) {
-      return AppError.from(failure);
+      return fromFailure(failure);
     }
   }
 

@@ -93,7 +93,10 @@ public final class HttpVerticle extends VerticleBase {
             // every write to a connection happens on its own event loop (responses, and socket pushes
             // hopped onto the socket's context), so the cross-thread write queue each connection would
             // otherwise carry (about 4.7 KB per idle dashboard socket) is not needed
-            .setStrictThreadMode(true))
+            .setStrictThreadMode(true)
+            // HTTP/1.1 only: with cleartext HTTP/2 on, a request with "Upgrade: h2c" and a bad
+            // HTTP2-Settings header got the codec's bare 400, outside the JSON error shape
+            .setHttp2ClearTextEnabled(false))
         .requestHandler(request -> {
           identify(request);
           // no answer is ever sniffed into another type than the one it says

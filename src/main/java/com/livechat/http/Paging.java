@@ -51,7 +51,8 @@ public final class Paging {
     try {
       long micros = Long.parseLong(position.substring(0, colon));
       String id = position.substring(colon + 1);
-      if (!id.isEmpty()) {
+      // no id this server issues holds a control character, and PostgreSQL refuses NUL in text
+      if (!id.isEmpty() && id.chars().noneMatch(Character::isISOControl)) {
         Instant at = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
         return new Keyset(OffsetDateTime.ofInstant(at, ZoneOffset.UTC), id);
       }

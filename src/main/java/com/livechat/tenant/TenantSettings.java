@@ -92,7 +92,8 @@ public final class TenantSettings {
     return telephony.delete(tenantId).map(removed -> TelephonyView.server(serverTelephony));
   }
 
-  static AppError tenantNotFound() {
+  /** A token's tenant that is not (or no longer) in the database. */
+  public static AppError tenantNotFound() {
     return AppError.notFound("tenant_not_found", "Your tenant no longer exists.");
   }
 }

@@ -1,7 +1,9 @@
 package com.livechat.webhook;
 
+import com.livechat.store.ForeignKeys;
 import com.livechat.store.Keyset;
 import com.livechat.store.Rows;
+import com.livechat.tenant.TenantSettings;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -140,6 +142,8 @@ final class WebhookStore {
       String description, byte[] sealed) {
     return tx.preparedQuery(INSERT).execute(Tuple.from(new Object[] {id, tenantId, url, events == null ? null
             : events.toArray(String[]::new), description, Buffer.buffer(sealed)}))
+        .recover(err -> Future.failedFuture(ForeignKeys.violated(err, "webhook_endpoints_tenant_id_fkey")
+            ? TenantSettings.tenantNotFound() : err))
         .map(rows -> Rows.first(rows, Endpoint::from));
   }
 

@@ -170,7 +170,10 @@ class CampaignApiTest {
         new Object[] {minimal().put("voicemailMessage", 42), "invalid_voicemail_message"},
         new Object[] {minimal().put("startAt", "tomorrow"), "invalid_start_at"},
         new Object[] {minimal().put("startAt", "2030-01-15T10:00:00"), "invalid_start_at"},
-        new Object[] {minimal().put("startAt", 1893456000), "invalid_start_at"});
+        new Object[] {minimal().put("startAt", 1893456000), "invalid_start_at"},
+        // years PostgreSQL's timestamptz cannot hold
+        new Object[] {minimal().put("startAt", "+999999999-12-31T23:59:59Z"), "invalid_start_at"},
+        new Object[] {minimal().put("startAt", "-999999999-01-01T00:00:00Z"), "invalid_start_at"});
     for (Object[] c : cases) {
       error(post("/api/campaigns", owner, c[0]), 400, (String) c[1]);
     }

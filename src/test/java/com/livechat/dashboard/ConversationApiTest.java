@@ -226,6 +226,10 @@ class ConversationApiTest {
     assertError(dashboard.get("/api/analytics/summary?from=yesterday", t.ownerJwt()), 400, "invalid_from");
     assertError(dashboard.get("/api/analytics/summary?from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z",
         t.ownerJwt()), 400, "invalid_window");
+    // years Java reads but neither the default window's arithmetic nor PostgreSQL takes: these were 500s
+    assertError(dashboard.get("/api/analytics/summary?to=-999999999-01-01T00:00:00Z", t.ownerJwt()), 400, "invalid_to");
+    assertError(dashboard.get("/api/analytics/summary?from=%2B999999999-01-01T00:00:00Z", t.ownerJwt()), 400,
+        "invalid_from");
   }
 
   @Test

@@ -78,17 +78,72 @@ class BadInputTest {
     String[] payloads = {
         "{\"sub\":\"usr-1\",\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":\"tomorrow\",\"iat\":1}",
         "{\"sub\":7,\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":4102444800,\"iat\":1}",
-        "{\"sub\":\"usr-1\",\"tenantId\":[1],\"role\":{},\"exp\":4102444800,\"iat\":\"x\"}"};
+        "{\"sub\":\"usr-1\",\"tenantId\":[1],\"role\":{},\"exp\":4102444800,\"iat\":\"x\"}",
+        // ids no token of this server holds: a NUL (PostgreSQL refuses it in text: it was a 500), 5,000 characters
+        "{\"sub\":\"usr-\\u0000\",\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":4102444800,\"iat\":1}",
+        "{\"sub\":\"usr-1\",\"tenantId\":\"" + "t".repeat(5_000) + "\",\"role\":\"owner\",\"exp\":4102444800,\"iat\":1}"};
     for (String payload : payloads) {
-      Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-      String unsigned = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
-          + "." + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      String token = unsigned + "." + b64.encodeToString(mac.doFinal(unsigned.getBytes(StandardCharsets.UTF_8)));
-      Api.Response r = api.get("/api/tenant", "Authorization", bearer(token));
+      Api.Response r = api.get("/api/tenant", "Authorization", bearer(signed(payload)));
       assertJsonError(r.status(), r.text(), 401, "unauthorized");
     }
+    String nulSub = signed("{\"sub\":\"usr-\\u0000\",\"tenantId\":\"tnt-1\",\"role\":\"owner\",\"exp\":4102444800}");
+    Api.Response reply = api.post("/api/conversations/conv-1/messages", new JsonObject().put("content", "hi"),
+        "Authorization", bearer(nulSub));
+    assertJsonError(reply.status(), reply.text(), 401, "unauthorized");
+  }
+
+  /** A token signed with the test server's secret (TestServer.config), whatever its claims. */
+  private static String signed(String payload) throws Exception {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    String unsigned = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+        + "." + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8));
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec("test-secret-of-at-least-32-characters!".getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    return unsigned + "." + b64.encodeToString(mac.doFinal(unsigned.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void aWellSignedJwtOfATenantNotInTheDatabaseIs404TenantNotFound() throws Exception {
+    // (a database reset while a browser kept its token) these two inserts failed on the tenant's foreign key: a 500
+    String token = signed("{\"sub\":\"usr-gone\",\"tenantId\":\"tnt-gone\",\"role\":\"owner\",\"exp\":4102444800}");
+    Api.Response webhook = api.post("/api/webhooks", new JsonObject().put("url", "https://93.184.216.34/hooks"),
+        "Authorization", bearer(token));
+    assertJsonError(webhook.status(), webhook.text(), 404, "tenant_not_found");
+    Api.Response dnc = api.post("/api/dnc", new JsonObject().put("phone", "+16475550199"), "Authorization", bearer(token));
+    assertJsonError(dnc.status(), dnc.text(), 404, "tenant_not_found");
+  }
+
+  @Test
+  void aCursorWhoseIdHoldsANulIs400() {
+    for (String position : new String[] {"1:\u0000", "1:conv-\u0000x", "1:a\nb"}) {
+      String cursor = Base64.getUrlEncoder().withoutPadding().encodeToString(position.getBytes(StandardCharsets.UTF_8));
+      for (String list : new String[] {"/api/conversations", "/api/assistants", "/api/users", "/api/dnc"}) {
+        Api.Response r = api.get(list + "?cursor=" + cursor, "Authorization", bearer(jwt));
+        assertJsonError(r.status(), r.text(), 400, "invalid_cursor");
+      }
+    }
+  }
+
+  @Test
+  void aFormBodyTheFormDecoderRefusesIsA400() throws Exception {
+    // refused while the body is read, before the carrier's signature is checked: these were 500s
+    String[][] cases = {{"CallSid=%ZZ", "invalid_form"}, {"=&=&", "invalid_form"}, {"=x", "invalid_form"},
+        {"p=1&".repeat(2_000), "too_many_parameters"}};
+    for (String[] c : cases) {
+      Api.Response r = api.method("POST", "/api/voice/twilio/status", c[0], "Content-Type",
+          "application/x-www-form-urlencoded");
+      assertJsonError(r.status(), r.text(), 400, c[1]);
+    }
+  }
+
+  @Test
+  void anH2cUpgradeGetsTheRouteAnswerNotTheCodecsBare400() throws Exception {
+    String answer = raw("GET /api/ws/tenant HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings"
+        + "\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nConnection: close\r\n\r\n");
+    assertRawJsonError(answer, 400, "websocket_upgrade_required");
+    String tenant = raw("GET /api/tenant HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings"
+        + "\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\nAuthorization: " + bearer(jwt) + "\r\nConnection: close\r\n\r\n");
+    assertThat(tenant).startsWith("HTTP/1.1 200 ");
   }
 
   /** Sends raw bytes and reads the whole answer (the server closes the connection after it). */
