@@ -1197,7 +1197,8 @@ class FuzzRunTest {
       }
     }
     String sent = String.join(" ", headers);
-    boolean asA = bTokens.stream().noneMatch(sent::contains);
+    // the operator key belongs to no tenant: its answers (GET /api/admin/tenants) may list every one
+    boolean asA = !sent.contains(ADMIN_KEY) && bTokens.stream().noneMatch(sent::contains);
     if (asA && answer.text().contains(B_MARKER)) {
       return "tenant B's data in an answer to tenant A";
     }
