@@ -148,13 +148,13 @@ class ConfigLoaderTest {
     assertThat(defaults.auth().signupEnabled()).isTrue();
     assertThat(defaults.metrics().access()).isEqualTo("key");
     assertThat(defaults.metrics().host()).isEqualTo("127.0.0.1");
-    assertThat(defaults.log().access()).isTrue();
+    assertThat(defaults.log().access()).isFalse();
 
     AppConfig set = ConfigLoader.load(Map.of("LIVECHAT_SIGNUP_ENABLED", "false", "LIVECHAT_METRICS_ACCESS", "port",
-        "LIVECHAT_METRICS_HOST", "10.0.0.5", "LIVECHAT_METRICS_PORT", "9100", "LIVECHAT_LOG_ACCESS", "false"));
+        "LIVECHAT_METRICS_HOST", "10.0.0.5", "LIVECHAT_METRICS_PORT", "9100", "LIVECHAT_LOG_ACCESS", "true"));
     assertThat(set.auth().signupEnabled()).isFalse();
     assertThat(set.metrics()).isEqualTo(new AppConfig.MetricsEndpoint("port", "10.0.0.5", 9100));
-    assertThat(set.log().access()).isFalse();
+    assertThat(set.log().access()).isTrue();
 
     assertThatThrownBy(() -> ConfigLoader.load(Map.of("LIVECHAT_METRICS_ACCESS", "open")))
         .hasMessageContaining("metrics.access");

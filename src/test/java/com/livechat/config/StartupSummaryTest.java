@@ -39,6 +39,7 @@ class StartupSummaryTest {
     json.getJsonObject("voice").getJsonObject("twilio").put("authToken", TWILIO_TOKEN);
     json.getJsonObject("secrets").put("key", SECRETS_KEY);
     json.getJsonObject("metrics").put("access", "port");
+    json.getJsonObject("log").put("access", true);
     return AppConfig.from(json);
   }
 
