@@ -9,7 +9,6 @@ import com.livechat.http.Responses;
 import com.livechat.http.RouteGroup;
 import com.livechat.store.Keyset;
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -53,11 +52,10 @@ public final class WebhookRoutes implements RouteGroup {
   }
 
   private Future<JsonObject> list(RoutingContext ctx) {
-    return webhooks.list(manager(ctx)).map(all -> {
-      JsonArray items = new JsonArray();
-      all.forEach(e -> items.add(e.toJson()));
-      return new JsonObject().put("items", items);
-    });
+    String tenantId = manager(ctx);
+    int limit = Paging.limit(ctx);
+    return webhooks.list(tenantId, Paging.after(ctx), limit + 1)
+        .map(rows -> Paging.page(rows, limit, Endpoint::toJson, e -> new Keyset(e.createdAt(), e.id())));
   }
 
   private Future<JsonObject> create(RoutingContext ctx) {

@@ -34,8 +34,9 @@ final class WebhookStore {
   private static final String INSERT = "INSERT INTO webhook_endpoints (id, tenant_id, url, events, description, "
       + "secret_enc, cursor_seq) VALUES ($1, $2, $3, $4, $5, $6, "
       + "COALESCE((SELECT last_seq FROM tenant_event_counters WHERE tenant_id = $2), 0)) RETURNING " + Endpoint.COLUMNS;
+  // webhook_endpoints_tenant_idx: a page of the tenant's endpoints, newest first, after a keyset position
   private static final String LIST = "SELECT " + Endpoint.COLUMNS + " FROM webhook_endpoints WHERE tenant_id = $1 "
-      + "ORDER BY created_at DESC, id DESC";
+      + "AND ($2::timestamptz IS NULL OR (created_at, id) < ($2, $3)) ORDER BY created_at DESC, id DESC LIMIT $4";
   private static final String FIND = "SELECT " + Endpoint.COLUMNS + " FROM webhook_endpoints "
       + "WHERE tenant_id = $1 AND id = $2";
   private static final String LOCK = FIND + " FOR UPDATE";
@@ -147,8 +148,9 @@ final class WebhookStore {
         .map(rows -> Rows.first(rows, Endpoint::from));
   }
 
-  Future<List<Endpoint>> list(String tenantId) {
-    return pool.preparedQuery(LIST).execute(Tuple.of(tenantId)).map(rows -> Rows.all(rows, Endpoint::from));
+  Future<List<Endpoint>> list(String tenantId, Keyset after, int limit) {
+    return pool.preparedQuery(LIST).execute(Tuple.of(tenantId, Keyset.createdAt(after), Keyset.id(after), limit))
+        .map(rows -> Rows.all(rows, Endpoint::from));
   }
 
   Future<Endpoint> find(String tenantId, String id) {

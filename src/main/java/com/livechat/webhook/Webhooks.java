@@ -74,8 +74,9 @@ public final class Webhooks {
     });
   }
 
-  Future<List<Endpoint>> list(String tenantId) {
-    return store.list(tenantId);
+  /** A page of the tenant's endpoints, newest first: {@code limit} rows after {@code after} (null: the first page). */
+  Future<List<Endpoint>> list(String tenantId, Keyset after, int limit) {
+    return store.list(tenantId, after, limit);
   }
 
   Future<Endpoint> find(String tenantId, String id) {

@@ -207,6 +207,31 @@ class WebhookTest {
   }
 
   @Test
+  void theEndpointListIsPagedNewestFirstAndOnlyTheTenantsOwn() {
+    List<String> made = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      made.add(0, create(new JsonObject().put("url", url("/paged-" + i))).getString("id"));
+    }
+    api.post("/api/webhooks", new JsonObject().put("url", url("/paged-other")), "Authorization",
+        bearer(api.signup("webhooks-p-" + System.nanoTime() + "@example.com").getString("token")));
+    JsonObject first = api.get("/api/webhooks?limit=2", "Authorization", bearer(jwt)).json();
+    assertThat(first.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("id")).toList())
+        .isEqualTo(made.subList(0, 2));
+    String cursor = first.getString("nextCursor");
+    assertThat(cursor).isNotNull();
+    JsonObject second = api.get("/api/webhooks?limit=2&cursor=" + cursor, "Authorization", bearer(jwt)).json();
+    assertThat(second.getJsonArray("items").stream().map(o -> ((JsonObject) o).getString("id")).toList())
+        .isEqualTo(made.subList(2, 3));
+    assertThat(second.getValue("nextCursor")).isNull();
+    Api.Response badLimit = api.get("/api/webhooks?limit=0", "Authorization", bearer(jwt));
+    assertThat(badLimit.status()).isEqualTo(400);
+    assertThat(badLimit.json().getJsonObject("error").getString("code")).isEqualTo("invalid_limit");
+    Api.Response badCursor = api.get("/api/webhooks?cursor=nope", "Authorization", bearer(jwt));
+    assertThat(badCursor.status()).isEqualTo(400);
+    assertThat(badCursor.json().getJsonObject("error").getString("code")).isEqualTo("invalid_cursor");
+  }
+
+  @Test
   void anEndpointGetsOnlyTheTypesItChoseAndOnlyItsOwnTenantsEvents() {
     create(new JsonObject().put("url", url("/messages")).put("events", new JsonArray().add("message:new")));
     // another tenant's endpoint, for every type: it never hears this tenant's events
